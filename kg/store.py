@@ -1,0 +1,385 @@
+"""The embedded store: the only module that talks to pyoxigraph.
+
+One named graph per document, one for the ontology, one for inferences; queries
+see the union of the selected graphs as their default graph. Everything outside
+this module sees rdflib terms.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+from collections.abc import Iterable, Iterator, Mapping
+from pathlib import Path
+from typing import IO, Any
+
+import pyoxigraph as ox
+from rdflib import BNode, Graph, Literal, URIRef
+from rdflib.term import Node
+
+from kg.errors import QueryError, ReadOnlyError, StoreError, StoreLockedError
+from kg.namespaces import PREFIXES, Minter
+from kg.settings import Settings
+
+Triple = tuple[Node, Node, Node]
+
+# Export / result formats: name -> pyoxigraph format.
+RDF_FORMATS: dict[str, ox.RdfFormat] = {
+    "turtle": ox.RdfFormat.TURTLE,
+    "ttl": ox.RdfFormat.TURTLE,
+    "trig": ox.RdfFormat.TRIG,
+    "nquads": ox.RdfFormat.N_QUADS,
+    "nq": ox.RdfFormat.N_QUADS,
+    "ntriples": ox.RdfFormat.N_TRIPLES,
+    "nt": ox.RdfFormat.N_TRIPLES,
+    "jsonld": ox.RdfFormat.JSON_LD,
+    "json-ld": ox.RdfFormat.JSON_LD,
+    "rdfxml": ox.RdfFormat.RDF_XML,
+    "xml": ox.RdfFormat.RDF_XML,
+}
+RESULT_FORMATS: dict[str, ox.QueryResultsFormat] = {
+    "json": ox.QueryResultsFormat.JSON,
+    "xml": ox.QueryResultsFormat.XML,
+    "csv": ox.QueryResultsFormat.CSV,
+    "tsv": ox.QueryResultsFormat.TSV,
+}
+DATASET_FORMATS = {"trig", "nquads", "nq"}
+
+_UPDATE_RE = re.compile(
+    r"^\s*(?:(?:PREFIX\s+\S*:\s*<[^>]*>|BASE\s*<[^>]*>)\s*)*"
+    r"(INSERT|DELETE|LOAD|CLEAR|CREATE|DROP|COPY|MOVE|ADD|WITH)\b",
+    re.IGNORECASE,
+)
+_COMMENT_RE = re.compile(r"(?m)^\s*#.*$")
+
+
+def is_update(sparql: str) -> bool:
+    """True when a SPARQL text is an update request rather than a query."""
+    return bool(_UPDATE_RE.match(_COMMENT_RE.sub("", sparql)))
+
+
+def to_ox(term: Node) -> Any:
+    """Convert an rdflib term to a pyoxigraph term."""
+    if isinstance(term, URIRef):
+        return ox.NamedNode(str(term))
+    if isinstance(term, BNode):
+        return ox.BlankNode(str(term))
+    if isinstance(term, Literal):
+        if term.language:
+            return ox.Literal(str(term), language=term.language)
+        if term.datatype:
+            return ox.Literal(str(term), datatype=ox.NamedNode(str(term.datatype)))
+        return ox.Literal(str(term))
+    raise StoreError(f"cannot store term {term!r}")
+
+
+def from_ox(term: Any) -> Node:
+    """Convert a pyoxigraph term to an rdflib term."""
+    if isinstance(term, ox.NamedNode):
+        return URIRef(term.value)
+    if isinstance(term, ox.BlankNode):
+        return BNode(term.value)
+    if isinstance(term, ox.Literal):
+        if term.language:
+            return Literal(term.value, lang=term.language)
+        dt = term.datatype.value
+        if dt == "http://www.w3.org/2001/XMLSchema#string":
+            return Literal(term.value)
+        return Literal(term.value, datatype=URIRef(dt))
+    raise StoreError(f"unsupported term {term!r}")
+
+
+def _nt(term: Node) -> str:
+    """N-Triples form of an rdflib term (for SPARQL update text)."""
+    return str(to_ox(term))
+
+
+class KGStore:
+    """A pyoxigraph store on disk (or in memory when `path` is None) with the product's graphs."""
+
+    def __init__(self, settings: Settings, *, in_memory: bool = False) -> None:
+        self.settings = settings
+        self.minter = Minter(settings.base_iri)
+        self.path: Path | None = None if in_memory else Path(settings.store_path)
+        try:
+            if self.path is None:
+                self._store = ox.Store()
+            else:
+                self.path.mkdir(parents=True, exist_ok=True)
+                self._store = ox.Store(str(self.path))
+        except OSError as exc:
+            text = str(exc)
+            if "lock" in text.lower() or "resource temporarily unavailable" in text.lower():
+                raise StoreLockedError(
+                    f"The store at {self.path} is open in another process (is `kg serve` or "
+                    f"another `kg ingest` running?). Stop it, or send documents through the "
+                    f"server's admin endpoint."
+                ) from exc
+            raise StoreError(f"Cannot open the store at {self.path}: {text}") from exc
+
+    # -- lifecycle ---------------------------------------------------------
+    def close(self) -> None:
+        """Flush and release the store."""
+        store = getattr(self, "_store", None)
+        if store is not None:
+            try:
+                store.flush()
+            except OSError:
+                pass
+            del self._store
+
+    def __enter__(self) -> KGStore:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- writing -----------------------------------------------------------
+    def replace_graphs(self, graphs: Mapping[URIRef, Iterable[Triple]]) -> None:
+        """Replace each named graph's content whole, all in one transaction."""
+        parts: list[str] = []
+        for graph, triples in graphs.items():
+            g = _nt(graph)
+            parts.append(f"DROP SILENT GRAPH {g}")
+            body = " .\n".join(f"{_nt(s)} {_nt(p)} {_nt(o)}" for s, p, o in triples)
+            if body:
+                parts.append(f"INSERT DATA {{ GRAPH {g} {{\n{body} .\n}} }}")
+        if not parts:
+            return
+        try:
+            self._store.update(" ;\n".join(parts))
+        except (OSError, SyntaxError, ValueError) as exc:
+            raise StoreError(f"Writing graphs failed, nothing was changed: {exc}") from exc
+
+    def replace_graph(self, graph: URIRef, triples: Iterable[Triple]) -> None:
+        """Replace one named graph's content whole, in one transaction."""
+        self.replace_graphs({graph: triples})
+
+    def remove_graphs(self, graphs: Iterable[URIRef]) -> None:
+        """Remove named graphs, all in one transaction."""
+        update = " ;\n".join(f"DROP SILENT GRAPH {_nt(g)}" for g in graphs)
+        if update:
+            self._store.update(update)
+
+    def clear(self) -> None:
+        """Remove everything from the store."""
+        self._store.clear()
+
+    def flush(self) -> None:
+        """Make writes durable."""
+        self._store.flush()
+
+    # -- graphs ------------------------------------------------------------
+    def named_graphs(self) -> list[URIRef]:
+        """Every named graph in the store."""
+        return sorted(URIRef(g.value) for g in self._store.named_graphs() if isinstance(g, ox.NamedNode))
+
+    def document_graphs(self) -> list[URIRef]:
+        """The named graphs that hold documents."""
+        return [g for g in self.named_graphs() if self.minter.is_document_graph(g)]
+
+    def has_graph(self, graph: URIRef) -> bool:
+        """True when the named graph exists."""
+        return self._store.contains_named_graph(ox.NamedNode(str(graph)))
+
+    def resolve_graphs(self, selector: str = "all") -> list[URIRef] | None:
+        """Graph names for a selector (all, asserted, inferred, ontology, analytics, a document id
+        or a graph IRI); None means the union of every graph."""
+        m = self.minter
+        if selector in ("all", "", None):
+            return None
+        if selector == "asserted":
+            return [*self.document_graphs(), m.ontology_graph]
+        if selector == "documents":
+            return self.document_graphs()
+        if selector == "inferred":
+            return [m.inferred_graph]
+        if selector == "ontology":
+            return [m.ontology_graph]
+        if selector == "analytics":
+            return [m.analytics_graph]
+        if selector.startswith(("http://", "https://", "urn:")):
+            return [URIRef(selector)]
+        graph = m.document_graph(selector)
+        if not self.has_graph(graph):
+            raise StoreError(f"No graph for '{selector}': give all, asserted, inferred, ontology, "
+                             f"analytics, a document identifier or a graph IRI.")
+        return [graph]
+
+    # -- querying ----------------------------------------------------------
+    def _run(
+        self,
+        sparql: str,
+        *,
+        graphs: str = "all",
+        bindings: Mapping[str, Node] | None = None,
+        default_graph_uris: list[str] | None = None,
+        named_graph_uris: list[str] | None = None,
+    ) -> Any:
+        if is_update(sparql):
+            raise ReadOnlyError("Updates are not allowed here: this endpoint is read-only.")
+        kwargs: dict[str, Any] = {"prefixes": PREFIXES}
+        if default_graph_uris:
+            kwargs["default_graph"] = [ox.NamedNode(u) for u in default_graph_uris]
+        else:
+            selected = self.resolve_graphs(graphs)
+            if selected is None:
+                kwargs["use_default_graph_as_union"] = True
+            else:
+                kwargs["default_graph"] = [ox.NamedNode(str(g)) for g in selected] or [ox.DefaultGraph()]
+        if named_graph_uris:
+            kwargs["named_graphs"] = [ox.NamedNode(u) for u in named_graph_uris]
+        if bindings:
+            kwargs["substitutions"] = {ox.Variable(k): to_ox(v) for k, v in bindings.items()}
+        try:
+            return self._store.query(sparql, **kwargs)
+        except SyntaxError as exc:
+            raise QueryError(str(exc)) from exc
+        except (OSError, ValueError, TypeError) as exc:
+            raise QueryError(f"Query failed: {exc}") from exc
+
+    def select(
+        self, sparql: str, *, graphs: str = "all", bindings: Mapping[str, Node] | None = None
+    ) -> list[dict[str, Node]]:
+        """Run a SELECT query; rows map variable names to rdflib terms (unbound ones left out)."""
+        result = self._run(sparql, graphs=graphs, bindings=bindings)
+        if not isinstance(result, ox.QuerySolutions):
+            raise QueryError("Expected a SELECT query.")
+        names = [v.value for v in result.variables]
+        rows = []
+        for solution in result:
+            row = {}
+            for name in names:
+                value = solution[name]
+                if value is not None:
+                    row[name] = from_ox(value)
+            rows.append(row)
+        return rows
+
+    def select_with_vars(
+        self, sparql: str, *, graphs: str = "all", bindings: Mapping[str, Node] | None = None
+    ) -> tuple[list[str], list[dict[str, Node]]]:
+        """Run a SELECT query; return the projected variable names and the rows."""
+        result = self._run(sparql, graphs=graphs, bindings=bindings)
+        if not isinstance(result, ox.QuerySolutions):
+            raise QueryError("Expected a SELECT query.")
+        names = [v.value for v in result.variables]
+        rows = []
+        for solution in result:
+            rows.append({n: from_ox(solution[n]) for n in names if solution[n] is not None})
+        return names, rows
+
+    def ask(self, sparql: str, *, graphs: str = "all", bindings: Mapping[str, Node] | None = None) -> bool:
+        """Run an ASK query."""
+        result = self._run(sparql, graphs=graphs, bindings=bindings)
+        return bool(result)
+
+    def construct(
+        self, sparql: str, *, graphs: str = "all", bindings: Mapping[str, Node] | None = None
+    ) -> Graph:
+        """Run a CONSTRUCT or DESCRIBE query into an rdflib Graph."""
+        result = self._run(sparql, graphs=graphs, bindings=bindings)
+        if not isinstance(result, ox.QueryTriples):
+            raise QueryError("Expected a CONSTRUCT or DESCRIBE query.")
+        g = Graph()
+        for t in result:
+            g.add((from_ox(t.subject), from_ox(t.predicate), from_ox(t.object)))
+        return g
+
+    def serialize_query(
+        self,
+        sparql: str,
+        result_format: str,
+        *,
+        graphs: str = "all",
+        bindings: Mapping[str, Node] | None = None,
+        default_graph_uris: list[str] | None = None,
+        named_graph_uris: list[str] | None = None,
+    ) -> tuple[bytes, str, str]:
+        """Run a query and serialise its result; returns (body, media type, kind).
+
+        `result_format` is a result format (json, xml, csv, tsv) for SELECT/ASK and an RDF
+        format (turtle, ntriples, rdfxml, jsonld) for CONSTRUCT/DESCRIBE; a format of the other
+        family falls back to that family's default (json / turtle).
+        """
+        result = self._run(
+            sparql, graphs=graphs, bindings=bindings,
+            default_graph_uris=default_graph_uris, named_graph_uris=named_graph_uris,
+        )
+        if isinstance(result, ox.QueryTriples):
+            fmt = RDF_FORMATS.get(result_format, ox.RdfFormat.TURTLE)
+            if fmt in (ox.RdfFormat.TRIG, ox.RdfFormat.N_QUADS):
+                fmt = ox.RdfFormat.TURTLE
+            out = io.BytesIO()
+            result.serialize(out, format=fmt)
+            return out.getvalue(), fmt.media_type, "graph"
+        fmt_r = RESULT_FORMATS.get(result_format, ox.QueryResultsFormat.JSON)
+        out = io.BytesIO()
+        result.serialize(out, format=fmt_r)
+        kind = "boolean" if isinstance(result, ox.QueryBoolean) else "bindings"
+        return out.getvalue(), fmt_r.media_type, kind
+
+    # -- reading whole graphs ------------------------------------------------
+    def quads(self, selector: str = "all") -> Iterator[tuple[Node, Node, Node, URIRef]]:
+        """Every quad of the selected graphs, as rdflib terms."""
+        selected = self.resolve_graphs(selector)
+        graphs: list[Any] = [None] if selected is None else [ox.NamedNode(str(g)) for g in selected]
+        for g in graphs:
+            for q in self._store.quads_for_pattern(None, None, None, g):
+                if isinstance(q.graph_name, ox.DefaultGraph):
+                    continue
+                yield from_ox(q.subject), from_ox(q.predicate), from_ox(q.object), URIRef(q.graph_name.value)
+
+    def triples(self, selector: str = "all") -> Iterator[Triple]:
+        """Every triple of the selected graphs (duplicates across graphs included)."""
+        for s, p, o, _ in self.quads(selector):
+            yield s, p, o
+
+    def graph(self, selector: str = "all") -> Graph:
+        """The union of the selected graphs as an in-memory rdflib Graph."""
+        g = Graph()
+        for t in self.triples(selector):
+            g.add(t)
+        return g
+
+    def count(self, selector: str = "all") -> int:
+        """Number of quads in the selected graphs."""
+        selected = self.resolve_graphs(selector)
+        if selected is None:
+            return len(self._store)
+        return sum(
+            1 for g in selected for _ in self._store.quads_for_pattern(None, None, None, ox.NamedNode(str(g)))
+        )
+
+    def export(self, out: IO[bytes], fmt: str = "nquads", selector: str = "all") -> None:
+        """Write the selected graphs to a binary stream; triple formats get the union."""
+        if fmt not in RDF_FORMATS:
+            raise StoreError(f"Unknown format '{fmt}': use one of {', '.join(sorted(RDF_FORMATS))}.")
+        rdf_format = RDF_FORMATS[fmt]
+        selected = self.resolve_graphs(selector)
+        if rdf_format.supports_datasets:
+            if selected is None:
+                self._store.dump(out, format=rdf_format, prefixes=PREFIXES)
+                return
+            tmp = ox.Store()
+            tmp.extend(
+                q for g in selected
+                for q in self._store.quads_for_pattern(None, None, None, ox.NamedNode(str(g)))
+            )
+            tmp.dump(out, format=rdf_format, prefixes=PREFIXES)
+            return
+        tmp = ox.Store()
+        graphs: list[Any] = [None] if selected is None else [ox.NamedNode(str(g)) for g in selected]
+        tmp.extend(
+            ox.Quad(q.subject, q.predicate, q.object, ox.DefaultGraph())
+            for g in graphs for q in self._store.quads_for_pattern(None, None, None, g)
+        )
+        if rdf_format == ox.RdfFormat.JSON_LD:
+            tmp.dump(out, format=rdf_format, from_graph=ox.DefaultGraph())
+        else:
+            tmp.dump(out, format=rdf_format, from_graph=ox.DefaultGraph(), prefixes=PREFIXES)
+
+
+def open_store(settings: Settings) -> KGStore:
+    """Open the store the settings point at."""
+    return KGStore(settings)
