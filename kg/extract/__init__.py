@@ -1,0 +1,1 @@
+"""Extraction: documents to mentions, entities and relations (plain data)."""

@@ -1,0 +1,576 @@
+"""Finding mentions in sentences: reference names, organisation and place patterns,
+projects, people, events. Each finder returns candidates; the pipeline keeps the best
+non-overlapping ones."""
+
+from __future__ import annotations
+
+import functools
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from kg.extract.names import (
+    GENERIC_WORDS,
+    clean_name,
+    fold,
+    has_org_word,
+    looks_like_acronym,
+    org_kind,
+)
+
+# Priorities: higher wins an overlap; ties go to the longer span.
+PRIO = {
+    "programme": 90, "known_org": 85, "factsheet": 84, "local_authority": 80, "event_title": 78,
+    "org_context": 75, "project": 72, "org_keyword": 70, "event_named": 68, "person": 60,
+    "place": 50, "event_unnamed": 40, "spacy_org": 30,
+}
+
+EVENT_WORDS = {
+    "conference": "conference", "conferences": "conference", "summit": "conference",
+    "congress": "conference", "symposium": "conference", "forum": "conference",
+    "seminar": "seminar", "webinar": "webinar", "workshop": "workshop", "workshops": "workshop",
+    "session": "session", "meeting": "meeting", "meetings": "meeting", "exchange": "exchange",
+    "visit": "visit", "visits": "visit", "committee": "meeting", "round table": "meeting",
+    "roundtable": "meeting", "panel": "session", "training": "training", "exhibition": "exhibition",
+    "festival": "festival", "fair": "festival", "campaign": "campaign", "tour": "tour", "tours": "tour",
+    "screening": "screening", "talks": "talks", "hackathon": "workshop", "camp": "camp",
+    "celebration": "celebration", "ceremony": "celebration", "event": "event", "events": "event",
+    "assembly": "meeting", "kick-off": "meeting", "kickoff": "meeting", "study visit": "visit",
+    "masterclass": "training", "bootcamp": "training", "lecture": "lecture", "debate": "session",
+}
+UNNAMED_OK = {"conference", "seminar", "webinar", "workshop", "session", "meeting", "exchange",
+              "visit", "training", "tour", "screening", "camp", "lecture", "festival", "exhibition"}
+_EVENT_WORD_RE = "|".join(sorted((re.escape(w) for w in EVENT_WORDS), key=len, reverse=True))
+MONTH_WORDS = {"january", "february", "march", "april", "may", "june", "july", "august",
+               "september", "october", "november", "december", "jan", "feb", "mar", "apr", "jun",
+               "jul", "aug", "sep", "sept", "oct", "nov", "dec", "monday", "tuesday", "wednesday",
+               "thursday", "friday", "saturday", "sunday"}
+CONNECTORS = {"of", "for", "the", "and", "de", "di", "del", "della", "delle", "dei", "la", "le", "les",
+              "des", "du", "van", "von", "der", "den", "für", "&", "y", "e", "et", "und", "per", "on",
+              "sin", "in", "da", "do", "dos", "das", "al", "el", "–", "-", "i", "na", "za", "pro"}
+ROLE_WORDS = (r"(?:project\s+|programme\s+|general\s+|executive\s+|managing\s+|deputy\s+|senior\s+|"
+              r"junior\s+|local\s+|municipal\s+|communications?\s+|policy\s+|research\s+)*"
+              r"(?:manager|coordinator|co-ordinator|director|officer|president|vice-president|head|"
+              r"member|representative|researcher|chair|chairman|chairwoman|chairperson|founder|"
+              r"co-founder|expert|volunteer|mayor|advisor|adviser|counsellor|counselor|secretary|"
+              r"spokesperson|spokesman|leader|lead|consultant|mediator|trainer|lawyer|psychologist|"
+              r"social worker|teacher|professor|lecturer|fellow|analyst|specialist|assistant|"
+              r"ceo|cfo|board member|staff member|team leader)")
+
+
+@dataclass
+class Cand:
+    """A candidate mention: a span of the document with a type and the rule that found it."""
+
+    start: int
+    end: int
+    text: str
+    type: str
+    rule: str
+    kind: str | None = None
+    conf: float = 0.8
+    attrs: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def prio(self) -> int:
+        """Priority of the rule that found this candidate."""
+        return PRIO.get(self.rule.split(":")[0], 10)
+
+
+# --- reference names --------------------------------------------------------------
+
+
+@functools.lru_cache(maxsize=1)
+def _reference_regex() -> tuple[re.Pattern[str], dict[str, tuple[str, Any]]]:
+    """One regex over every programme and reference organisation surface form."""
+    from kg.reference.organisations import organisation_surface_forms
+    from kg.reference.programmes import programme_surface_forms
+
+    table: dict[str, tuple[str, Any]] = {}
+    for form, info in programme_surface_forms():
+        if len(form) >= 3:
+            table.setdefault(form, ("FundingProgramme", info))
+    for form, info in organisation_surface_forms():
+        if len(form) >= 3:
+            table.setdefault(form, ("Organisation", info))
+    forms = sorted(table, key=len, reverse=True)
+    pattern = re.compile(
+        r"(?<![\w+])(?:" + "|".join(re.escape(f) for f in forms) + r")(?![\w+])"
+    )
+    return pattern, table
+
+
+def find_reference(text: str, offset: int) -> list[Cand]:
+    """Funding programmes and reference organisations (EU bodies, international organisations)."""
+    pattern, table = _reference_regex()
+    out = []
+    for m in pattern.finditer(text):
+        typ, info = table[m.group(0)]
+        s, e = m.span()
+        # "CERV programme", "Erasmus+ Programme" keep the head word in the mention.
+        tail = re.match(r"\s+(?:programme|program|Programme|Program|fund|Fund)\b", text[e:])
+        if typ == "FundingProgramme" and tail:
+            e += tail.end()
+        if typ == "FundingProgramme":
+            out.append(Cand(offset + s, offset + e, text[s:e], typ, "programme", conf=0.95,
+                            attrs={"ref": info}))
+        else:
+            out.append(Cand(offset + s, offset + e, text[s:e], "Organisation", "known_org",
+                            kind=info.kind, conf=0.95, attrs={"ref": info}))
+    return out
+
+
+# --- token runs -------------------------------------------------------------------
+
+
+def _is_cap(tok: Any) -> bool:
+    t = tok.text
+    return bool(t) and (t[0].isupper() or (t[0].isdigit() and any(c.isalpha() for c in t)))
+
+
+def capitalised_runs(sent: Any) -> list[tuple[int, int]]:
+    """Token index ranges [i, j) of capitalised name-like runs, connectors allowed inside."""
+    runs = []
+    toks = list(sent)
+    i, n = 0, len(toks)
+    while i < n:
+        if _is_cap(toks[i]) and toks[i].text not in {"–", "-"}:
+            j = i + 1
+            while j < n:
+                t = toks[j]
+                if _is_cap(t):
+                    j += 1
+                    continue
+                if t.text.lower() in CONNECTORS and j + 1 < n and (_is_cap(toks[j + 1]) or (
+                        toks[j + 1].text.lower() in {"the", "la", "de"} and j + 2 < n and _is_cap(toks[j + 2]))):
+                    j += 1
+                    continue
+                break
+            runs.append((toks[i].i - sent.start, toks[j - 1].i - sent.start + 1))
+            i = j
+        else:
+            i += 1
+    return runs
+
+
+def _span_cand(sent: Any, i: int, j: int, offset: int, **kw: Any) -> Cand:
+    span = sent[i:j]
+    return Cand(offset + span.start_char - sent.start_char + kw.pop("base", 0),
+                offset + span.end_char - sent.start_char + kw.pop("base2", 0), span.text, **kw)
+
+
+# --- organisations ------------------------------------------------------------------
+
+_LA_PREFIX = re.compile(
+    r"\b(?P<head>[Mm]unicipalit(?:y|ies)|City|Town|Ayuntamiento|Ajuntament|Concello|Comune|Municipio|"
+    r"Câmara Municipal|Camara Municipal|Gemeente|Stadt|Stad|Ville|Mairie|Dimos|Gmina|Urząd Miasta|Primăria|"
+    r"Primaria|Kommune|Kommun|[Cc]ity [Cc]ouncil|[Cc]ity [Hh]all)\s+(?:of\s+|de\s+|di\s+|d'|da\s+|do\s+)?"
+    r"(?P<place>[A-ZÀ-Ž][\w'’.-]+(?:\s+[A-ZÀ-Ž][\w'’.-]+)?)"
+    r"(?:\s+and\s+(?P<place2>[A-ZÀ-Ž][\w'’.-]+(?:\s+[A-ZÀ-Ž][\w'’.-]+)?))?"
+)
+_LA_SUFFIX = re.compile(
+    r"\b(?P<place>[A-ZÀ-Ž][\w'’.-]+(?:\s+[A-ZÀ-Ž][\w'’.-]+)?)\s+(?P<head>[Cc]ity [Cc]ouncil|[Mm]unicipality|"
+    r"[Tt]own [Cc]ouncil|[Ll]ocal [Cc]ouncil|[Cc]ity [Hh]all|[Mm]unicipal [Cc]ouncil|[Cc]ity [Aa]dministration|"
+    r"[Rr]egional [Cc]ouncil|[Cc]ounty [Cc]ouncil|[Dd]istrict [Cc]ouncil|[Bb]orough [Cc]ouncil)\b"
+)
+
+
+def find_local_authorities(text: str, offset: int, lookup_place: Any) -> list[Cand]:
+    """Local authorities: "Municipality of X", "City of X", "X City Council", native forms, and
+    "the municipalities of A and B"."""
+    out = []
+    for m in _LA_PREFIX.finditer(text):
+        head = m.group("head")
+        places = [("place", m.group("place"))]
+        if m.group("place2") and head.lower().startswith("municipalit"):
+            places.append(("place2", m.group("place2")))
+        for grp, raw in places:
+            name, info = _place_prefix(raw, lookup_place)
+            if info is None or info.kind != "City":
+                continue
+            if head in ("City", "Town") and not _city_of_is_authority(text, m.start()):
+                continue
+            s = m.start() if grp == "place" else m.start(grp)
+            e = m.start(grp) + len(name)
+            out.append(Cand(offset + s, offset + e, text[s:e], "Organisation", "local_authority",
+                            kind="LocalAuthority", conf=0.9, attrs={"city": info, "city_name": name}))
+    for m in _LA_SUFFIX.finditer(text):
+        raw = m.group("place")
+        words = raw.split()
+        for k in range(len(words)):
+            cand = " ".join(words[k:])
+            info = lookup_place(cand)
+            if info is not None and info.kind == "City":
+                s = m.start("place") + raw.index(cand)
+                out.append(Cand(offset + s, offset + m.end(), text[s:m.end()], "Organisation",
+                                "local_authority", kind="LocalAuthority", conf=0.9,
+                                attrs={"city": info, "city_name": cand}))
+                break
+    return out
+
+
+def _place_prefix(raw: str, lookup_place: Any) -> tuple[str, Any]:
+    words = raw.split()
+    for k in range(len(words), 0, -1):
+        name = " ".join(words[:k]).rstrip("'’s").rstrip(".,")
+        info = lookup_place(name)
+        if info is not None:
+            return name, info
+    return raw, None
+
+
+def _city_of_is_authority(text: str, start: int) -> bool:
+    """"City of X" names the authority unless it reads as the place ("in the city of X")."""
+    before = text[max(0, start - 30):start].lower()
+    return not re.search(r"\b(?:in|across|around|near|of|residents of|streets of)\s+(?:the\s+)?$", before)
+
+
+def find_keyword_orgs(sent: Any, offset: int, lookup_place: Any) -> list[Cand]:
+    """Capitalised names holding an organisation word: "Brno Integration Centre", "University of X"."""
+    out = []
+    toks = list(sent)
+    for i, j in capitalised_runs(sent):
+        # drop a sentence-initial common word ("Representatives of X", "The X")
+        while i < j and (toks[i].text.lower() in {"the", "a", "an", "our", "their", "its", "this"}
+                         or (toks[i].i == sent.start and toks[i].pos_ not in ("PROPN",)
+                             and not has_org_word(toks[i].text) and j - i > 1)):
+            i += 1
+            while i < j and toks[i].text.lower() in CONNECTORS:
+                i += 1
+        if i >= j:
+            continue
+        span = sent[i:j]
+        text = span.text
+        if not has_org_word(text) or len(text) < 4:
+            continue
+        words = [w.lower() for w in text.split()]
+        if all(w in GENERIC_WORDS or w in CONNECTORS for w in words):
+            continue
+        if re.fullmatch(r"(?i)(?:the\s+)?(?:municipality|city council|council|university|centre|"
+                        r"center|association|network|project|foundation)", text):
+            continue
+        kind = org_kind(text)
+        out.append(Cand(offset + span.start_char - sent.start_char, offset + span.end_char - sent.start_char,
+                        text, "Organisation", "org_keyword", kind=kind, conf=0.8))
+    return out
+
+
+_ORG_NOUN = (r"(?:organi[sz]ation|association|NGO|non-profit|nonprofit|foundation|charity|cooperative|"
+             r"social (?:cent(?:er|re)|enterprise|cooperative)|community (?:cent(?:er|re)|organi[sz]ation)|"
+             r"think[- ]tank|network|initiative|collective|platform|federation|company|consultancy|"
+             r"research (?:cent(?:er|re)|institute)|university|school|media outlet|broadcaster|radio station)")
+_ORG_CONTEXT = [
+    # "the association Puentes", "the organisation kitev", "the social center X"
+    re.compile(rf"\b(?:the|an?|local|our)\s+{_ORG_NOUN}\s+(?P<name>(?:[A-ZÀ-Ž][\w'’&.+-]*|[a-z][a-z0-9]*[A-Z0-9][\w]*|[a-z]{{3,}})"
+               rf"(?:\s+(?:[A-ZÀ-Ž][\w'’&.+-]*|of|for|and|de|del|di|sin|&)){{0,5}})"),
+    # "X, an NGO based in", "X, a think tank based in", "X, a community centre in"
+    re.compile(rf"(?P<name>[A-ZÀ-Ž][\w'’&.+-]*(?:\s+(?:[A-ZÀ-Ž][\w'’&.+-]*|of|for|and|de|del|di|sin|&)){{0,6}}),\s+an?\s+(?:\w+\s+){{0,2}}{_ORG_NOUN}\b"),
+    # role at/of/from X: "project manager at Solidaridad Sin Fronteras"
+    re.compile(rf"\b{ROLE_WORDS}\s+(?:at|of|from|with|in)\s+(?:the\s+)?(?P<name>[A-ZÀ-Ž][\w'’&.+-]*(?:\s+(?:[A-ZÀ-Ž][\w'’&.+-]*|of|for|and|de|del|di|sin|&)){{0,6}})"),
+    # "Name from X", "representatives of X", "the team of X"
+    re.compile(r"\b(?:[Rr]epresentatives?|[Tt]eam|[Ss]taff|[Mm]embers?|[Ee]xperts?|[Rr]esearchers|[Vv]olunteers|[Dd]elegation)\s+(?:of|from)\s+(?:the\s+)?"
+               r"(?P<name>[A-ZÀ-Ž][\w'’&.+-]*(?:\s+(?:[A-ZÀ-Ž][\w'’&.+-]*|of|for|and|de|del|di|sin|&)){0,6})"),
+    # "in cooperation with X", "together with X", "works with X", "hosted by X", "organised by X"
+    re.compile(r"\b(?:in\s+(?:cooperation|collaboration|partnership)\s+with|together\s+with|works?\s+with|"
+               r"working\s+with|teamed[- ]up\s+with|hosted\s+by|organi[sz]ed\s+by|facilitated\s+by|"
+               r"led\s+by|coordinated\s+by|moderated\s+by|supported\s+by|run\s+by)\s+(?:the\s+|The\s+)?"
+               r"(?P<name>[A-ZÀ-Ž][\w'’&.+-]*(?:\s+(?:[A-ZÀ-Ž][\w'’&.+-]*|of|for|and|de|del|di|sin|&)){0,6})"),
+    # "associate(d) partner X", "partner organisation X"
+    re.compile(r"\b(?:associated?|lead|leading|partner)\s+(?:partner|organi[sz]ation)\s+(?:the\s+)?"
+               r"(?P<name>[A-ZÀ-Ž][\w'’&.+-]*(?:\s+(?:[A-ZÀ-Ž][\w'’&.+-]*|of|for|and|de|del|di|sin|&)){0,6})"),
+]
+_LOWER_STOP = {"itself", "themselves", "himself", "herself", "which", "that", "who", "whose", "has", "have",
+               "had", "is", "was", "were", "are", "will", "would", "can", "could", "also", "and", "but",
+               "with", "from", "for", "through", "based", "active", "working", "itself", "members",
+               "partners", "staff", "team", "where", "when", "while", "since", "then", "they", "their",
+               "there", "here", "this", "these", "those", "such", "other", "others", "new", "local", "one"}
+_STOP_TAIL = re.compile(r"(?:\s+(?:of|for|and|de|del|di|sin|&))+$")
+
+
+def find_context_orgs(text: str, offset: int, lookup_place: Any = None) -> list[Cand]:
+    """Organisations named in a context that says so: "the association X", "manager at X",
+    "in cooperation with X", "X, an NGO based in"."""
+    out = []
+    for k, pattern in enumerate(_ORG_CONTEXT):
+        for m in pattern.finditer(text):
+            name = _STOP_TAIL.sub("", m.group("name")).rstrip(".,;:")
+            unit = re.match(r"\s+(?:department|office|service|unit|division|directorate)\b", text[m.end("name"):])
+            if unit and name == m.group("name"):
+                name = name + text[m.end("name"):m.end("name") + unit.end()]
+            if name.islower() and (name in _LOWER_STOP or k != 0):
+                continue
+            if not name or fold(name) in GENERIC_WORDS or fold(name).split()[0] in MONTH_WORDS:
+                continue
+            s = m.start("name")
+            cand = Cand(offset + s, offset + s + len(name), name, "Organisation", f"org_context:{k}",
+                        kind=org_kind(name), conf=0.8)
+            if lookup_place is not None:
+                info = lookup_place(name)
+                if info is not None and not name.isupper() and fold(info.name) == fold(name):
+                    if info.kind != "City" or k not in (3, 4):
+                        continue
+                    cand = Cand(cand.start, cand.end, name, "Organisation", "local_authority:metonymy",
+                                kind="LocalAuthority", conf=0.7, attrs={"city": info, "city_name": name})
+            out.append(cand)
+    return out
+
+
+# --- projects ---------------------------------------------------------------------
+
+_PROJECT_NAME = r"(?P<name>(?:[A-Z0-9][A-Za-z0-9+&'’-]*[A-Z0-9+]|[A-Z]{2,})(?:\s+(?:&|and|AND|[A-Z0-9][A-Z0-9+&'’-]+)){0,3})"
+_PROJECT_PATTERNS = [
+    re.compile(rf"{_PROJECT_NAME}\s+(?:[Pp]roject|PROJECT|[Cc]onsortium|[Pp]artners(?:hip)?|[Nn]etwork|[Pp]artner [Oo]rgani[sz]ations)\b"),
+    re.compile(rf"\b(?:[Pp]roject|EU-funded project|funded project|[Pp]roject acronym:?)\s+{_PROJECT_NAME}"),
+    re.compile(rf"\b(?:coordinator|partners?|partnership|consortium)\s+of\s+(?:the\s+)?{_PROJECT_NAME}\b"),
+    re.compile(rf"\b(?:[Tt]he|of|our)\s+{_PROJECT_NAME}\s+(?:webinar|conference|meeting|workshop|team)s?\b"),
+]
+
+
+def find_projects(text: str, offset: int) -> list[Cand]:
+    """Project names in project contexts: "X project", "project X", "the X consortium"."""
+    out = []
+    for i, pattern in enumerate(_PROJECT_PATTERNS):
+        for m in pattern.finditer(text):
+            name = m.group("name").strip()
+            name = re.sub(r"\s+(?:and|AND|&)$", "", name)
+            words = name.split()
+            if not words or all(w.lower() in GENERIC_WORDS for w in words):
+                continue
+            if not any(looks_like_acronym(w) or w.isupper() for w in words):
+                continue
+            if fold(name) in {"eu", "un", "ngo", "ngos", "project", "the project"}:
+                continue
+            s = m.start("name")
+            out.append(Cand(offset + s, offset + s + len(name), name, "Project", f"project:{i}", conf=0.85))
+    return out
+
+
+# --- people -----------------------------------------------------------------------
+
+
+def find_people(sent: Any, offset: int) -> list[Cand]:
+    """People: spaCy PERSON entities of two or more capitalised words."""
+    out = []
+    for ent in sent.ents:
+        if ent.label_ != "PERSON":
+            continue
+        words = ent.text.split()
+        if not 2 <= len(words) <= 4 or not all(w[0].isupper() for w in words):
+            continue
+        if has_org_word(ent.text) or any(looks_like_acronym(w) for w in words):
+            continue
+        out.append(Cand(offset + ent.start_char - sent.start_char, offset + ent.end_char - sent.start_char,
+                        ent.text, "Person", "person", conf=0.75))
+    return out
+
+
+# --- places -----------------------------------------------------------------------
+
+_PLACE_PREP = re.compile(r"(?:\b(?:in|from|across|at|to|of|near|around|between)\s+(?:the\s+)?|\(\s*)$")
+
+
+def find_places(sent: Any, offset: int, lookup_place: Any) -> list[Cand]:
+    """Places from GeoNames: capitalised words (up to three) that name a city or a country."""
+    out = []
+    toks = list(sent)
+    n = len(toks)
+    ents = {t.i for e in sent.ents if e.label_ in ("GPE", "LOC") for t in e}
+    for i in range(n):
+        if not _is_cap(toks[i]):
+            continue
+        for k in (3, 2, 1):
+            j = i + k
+            if j > n:
+                continue
+            span = sent[i:j]
+            if any(not (_is_cap(t) or t.text.lower() in {"of", "the", "-"}) for t in span):
+                continue
+            name = span.text
+            if name.lower() in MONTH_WORDS or name.isupper():
+                continue
+            info = lookup_place(name)
+            if info is None:
+                continue
+            primary = fold(info.name) == fold(name) or info.kind == "Country"
+            before = sent.text[: span.start_char - sent.start_char]
+            if not primary and span[0].i not in ents:
+                continue
+            strong = (info.kind == "Country" or span[0].i in ents or bool(_PLACE_PREP.search(before))
+                      or info.population >= 100000)
+            if not strong:
+                continue
+            out.append(Cand(offset + span.start_char - sent.start_char,
+                            offset + span.end_char - sent.start_char, name, "Place", "place",
+                            kind=info.kind, conf=0.85 if strong else 0.6, attrs={"place": info}))
+            break
+    return out
+
+
+def find_demonym_places(text: str, offset: int, country_by_demonym: Any, lookup_place: Any,
+                        doc_cities: Iterable[Any]) -> list[Cand]:
+    """"the Greek city", "the Spanish capital": a city of that country already named in the document."""
+    out = []
+    cities = list(doc_cities)
+    for m in re.finditer(r"\b(?:the|its)\s+(?P<adj>[A-Z][a-z]+)\s+(?P<noun>city|capital|municipality|town)\b", text):
+        country = country_by_demonym(m.group("adj"))
+        if country is None:
+            continue
+        match = [c for c in cities if c.country_code == country.country_code]
+        if len({c.geonames_id for c in match}) != 1:
+            continue
+        info = match[0]
+        rule_kind = "local_authority" if m.group("noun") == "municipality" else "place"
+        typ = "Organisation" if rule_kind == "local_authority" else "Place"
+        out.append(Cand(offset + m.start(), offset + m.end(), m.group(0), typ, f"{rule_kind}:demonym",
+                        kind="LocalAuthority" if typ == "Organisation" else "City", conf=0.6,
+                        attrs={"place": info, "city": info, "city_name": info.name, "anaphor": True}))
+    return out
+
+
+# --- events -----------------------------------------------------------------------
+
+_QUOTED = r"[“\"„«‘']\s*(?P<title>[^“”\"„«»]{3,120}?)\s*[”\"“»’']"
+_EVENT_QUOTED = [
+    re.compile(rf"\b(?P<cat>{_EVENT_WORD_RE})s?\s*,?\s*(?:called\s+|entitled\s+|titled\s+|named\s+)?{_QUOTED}", re.I),
+]
+_EVENT_TITLE = re.compile(
+    rf"\b(?:the|a|an)\s+(?P<cat>{_EVENT_WORD_RE})\s+(?P<title>[A-Z][\w'’+-]*(?:\s+(?:[A-Z][\w'’+-]*|of|for|and|in|on|the|to|&))*"
+    rf"(?::\s+[^.;!?]+)?)"
+)
+_EVENT_APPOS = re.compile(
+    rf"\bone of the (?:\w+\s+)?(?P<cat>{_EVENT_WORD_RE})s?,\s+(?P<title>[A-Z][^.;,!?]{{2,80}})"
+)
+_EVENT_CAPS_HEAD = re.compile(
+    rf"(?P<title>(?:[A-Z][\w'’+-]*\s+){{1,6}}(?P<cat>(?i:{_EVENT_WORD_RE})))\b"
+)
+_CALLED = re.compile(r"\b(?:is|was|are|were)\s+(?:called|named|entitled|titled)\s+(?P<title>[A-Z][\w'’+-]*(?:\s+[A-Z][\w'’+-]*){0,5})")
+
+
+def find_named_events(text: str, offset: int) -> list[Cand]:
+    """Named events: quoted titles after an event word, "the conference Title: subtitle",
+    "one of the workshops, Title", capitalised names ending in an event word ("ALDA Talks")."""
+    out = []
+    for m in _EVENT_QUOTED[0].finditer(text):
+        title = clean_name(m.group("title"))
+        cat = EVENT_WORDS.get(m.group("cat").lower(), "event")
+        if title and not _looks_like_tool(text, m.start()):
+            s = m.start("title")
+            out.append(Cand(offset + s, offset + s + len(m.group("title")), title, "Event",
+                            "event_title", conf=0.85, attrs={"category": cat}))
+    for m in _EVENT_TITLE.finditer(text):
+        title = m.group("title").rstrip(" .,;:")
+        if len(title) < 3 or fold(title.split()[0]) in MONTH_WORDS or title.split()[0] in ("On", "In"):
+            continue
+        cat = EVENT_WORDS.get(m.group("cat").lower(), "event")
+        s = m.start("title")
+        out.append(Cand(offset + s, offset + s + len(title), title, "Event", "event_title:bare",
+                        conf=0.75, attrs={"category": cat}))
+    for m in _EVENT_APPOS.finditer(text):
+        title = m.group("title").strip().rstrip(" .,;:")
+        s = m.start("title")
+        out.append(Cand(offset + s, offset + s + len(title), title, "Event", "event_title:appos",
+                        conf=0.75, attrs={"category": EVENT_WORDS.get(m.group("cat").lower(), "event")}))
+    for m in _EVENT_CAPS_HEAD.finditer(text):
+        title = m.group("title")
+        words = title.split()
+        head = m.group("cat")
+        if head[0].isupper() and len(words) < 2:
+            continue
+        first = words[0]
+        if first.lower() in {"the", "a", "an", "this", "that", "its", "their", "our", "one", "each",
+                             "every", "first", "second", "third", "next", "last", "final"} or not first[0].isupper():
+            continue
+        if fold(first) in MONTH_WORDS or has_org_word(" ".join(words[:-1])):
+            continue
+        if text[: m.start()].rstrip().endswith(("the", "The")) or m.start() == 0 or True:
+            s = m.start("title")
+            out.append(Cand(offset + s, offset + s + len(title), title, "Event", "event_named",
+                            conf=0.7, attrs={"category": EVENT_WORDS.get(head.lower(), "event")}))
+    return out
+
+
+def find_event_renames(text: str, offset: int) -> list[Cand]:
+    """"The event is called X": a name for the event the same line speaks of."""
+    out = []
+    for m in _CALLED.finditer(text):
+        if not re.search(rf"\b(?:{_EVENT_WORD_RE})\b", text[: m.start()], re.I):
+            continue
+        title = m.group("title")
+        s = m.start("title")
+        out.append(Cand(offset + s, offset + s + len(title), title, "Event", "event_title:called",
+                        conf=0.8, attrs={"category": "event", "rename": True}))
+    return out
+
+
+def _looks_like_tool(text: str, start: int) -> bool:
+    before = text[max(0, start - 40):start].lower()
+    return bool(re.search(r"(?:tool|game|kit|guide|toolkit|book|podcast|video|film|poster|map)\s*$", before))
+
+
+_ORDINAL = (r"(?:first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth|eleventh|twelfth|"
+            r"last|final|next|1st|2nd|3rd|\dth|\d\dth)")
+_UNNAMED = re.compile(
+    rf"\b(?P<det>[Aa]n?|[Tt]he|[Ii]ts|[Tt]heir|[Oo]ur|[Hh]is|[Hh]er)\s+(?P<np>(?:(?:{_ORDINAL}|[\w-]+)\s+){{0,4}}?"
+    rf"(?P<cat>study visit|round table|steering committee|{_EVENT_WORD_RE}))\b"
+    rf"(?P<pp>\s+(?:on|about|with)\s+(?:[\w-]+\s+){{0,4}}?[\w-]+(?=[,.;]|\s+(?:in|at|led|hosted|organi[sz]ed|on|with|for|and)\b))?"
+)
+_FUNCTION_WORDS = {"to", "of", "by", "the", "a", "an", "and", "in", "for", "with", "during", "on", "at",
+                   "from", "as", "or", "that", "which", "this", "its", "their", "his", "her", "our"}
+_EVENTFUL = re.compile(
+    r"\b(?:organi[sz]e[sd]?|organi[sz]ing|held|holds?|hosted|hosts?|gather(?:ed|s)?|met|meets?|meeting|"
+    r"took place|takes place|will take place|participat\w+|attend\w*|join\w*|took part|take part|"
+    r"led|launched|opened|moderated|facilitated|for the|in the framework of)\b", re.I)
+
+
+def find_unnamed_events(text: str, offset: int, has_date: bool) -> list[Cand]:
+    """Unnamed events in an eventful context: "a two-day mid-term meeting", "the third online
+    study visit", "city tours" on a dated line."""
+    out = []
+    for m in _UNNAMED.finditer(text):
+        np_text = m.group("np")
+        cat_word = m.group("cat").lower()
+        cat = EVENT_WORDS.get(cat_word, "meeting" if "committee" in cat_word else "event")
+        if cat not in UNNAMED_OK:
+            continue
+        words = np_text.split()
+        det = m.group("det").lower()
+        if any(w.lower() in _FUNCTION_WORDS for w in words):
+            continue
+        modifiers = words[:-1] if len(cat_word.split()) == 1 else words[: -len(cat_word.split())]
+        # a bare definite "the meeting" is an anaphor, not a new event
+        if det == "the" and not modifiers:
+            continue
+        # "the 1st session of a new edition of the X Talks": part of a named event, not a new one
+        follow = text[m.end("np"):m.end("np") + 60]
+        if re.match(r"\s+of\s+(?:a|an|the)\b", follow) and re.search(
+                rf"\b[A-Z][\w'’+-]*\s+(?i:{_EVENT_WORD_RE})\b", follow):
+            continue
+        if any(w.lower() in {"same", "next", "other", "previous", "whole", "each", "every", "latest"} for w in modifiers):
+            continue
+        if cat_word.endswith("s") and cat_word not in {"tours", "talks"} and not has_date:
+            continue
+        if not (has_date or _EVENTFUL.search(text)):
+            continue
+        s = m.start("np")
+        end = m.end("pp") if m.group("pp") else m.end("np")
+        label = text[s:end]
+        out.append(Cand(offset + s, offset + end, label, "Event", "event_unnamed", conf=0.65,
+                        attrs={"category": cat, "unnamed": True, "det": det}))
+    # plural tours / visits without a determiner on a dated line: "organizes city tours in X"
+    if has_date:
+        for m in re.finditer(r"\b(?:organi[sz]es|holds|runs|hosts|offers)\s+(?P<np>(?:[a-z-]+\s+)?(?:tours|visits|workshops|trainings))\b", text):
+            s = m.start("np")
+            out.append(Cand(offset + s, offset + m.end("np"), m.group("np"), "Event", "event_unnamed",
+                            conf=0.6, attrs={"category": EVENT_WORDS.get(m.group("np").split()[-1], "event"),
+                                             "unnamed": True, "det": ""}))
+    return out
+
+
+def event_anaphors(text: str) -> list[tuple[int, int, str]]:
+    """Definite references to an event already named: "the conference", "The meeting"."""
+    out = []
+    for m in re.finditer(rf"\b(?:[Tt]he|[Tt]his|[Tt]hat)\s+(?P<cat>{_EVENT_WORD_RE})\b(?!\s+(?:[A-Z“\"]|of\s+the\s+[A-Z]))", text):
+        cat = EVENT_WORDS.get(m.group("cat").lower(), "event")
+        out.append((m.start(), m.end(), cat))
+    return out

@@ -1,0 +1,399 @@
+"""Extraction of one document: sentences, mentions, local entities and relations."""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from typing import Any
+
+from kg.extract import genres, mentions
+from kg.extract.dates import DateMention, duration_days, find_dates, iso_month
+from kg.extract.mentions import Cand
+from kg.extract.names import clean_name, fold, initials_match, looks_like_acronym
+from kg.extract.nlp import parse_lines
+from kg.extract.relations import RelationRules
+from kg.model import Document, Entity, Extraction, Mention, Relation, Span
+
+
+@dataclass
+class Sentence:
+    """A sentence of the document with its spaCy span."""
+
+    span: Span
+    sent: Any
+    line_start: int
+    line_end: int
+    dates: list[DateMention] = field(default_factory=list)
+
+
+@dataclass
+class Lookups:
+    """Reference look-ups the extractor needs (GeoNames, demonyms); replaceable in tests."""
+
+    place: Callable[[str], Any]
+    demonym: Callable[[str], Any]
+    country_by_code: Callable[[str], Any]
+
+
+def default_lookups() -> Lookups:
+    """Look-ups backed by the shipped reference data."""
+    from kg.reference.places import country_by_code, country_by_demonym, lookup_place
+
+    return Lookups(place=lookup_place, demonym=country_by_demonym, country_by_code=country_by_code)
+
+
+def extract_document(document: Document, nlp: Any, lookups: Lookups | None = None) -> Extraction:
+    """Extract entities and relations from one document."""
+    return DocumentExtractor(document, nlp, lookups or default_lookups()).run()
+
+
+class DocumentExtractor:
+    """State of the extraction of one document."""
+
+    def __init__(self, document: Document, nlp: Any, lookups: Lookups) -> None:
+        self.doc = document
+        self.text = document.text
+        self.nlp = nlp
+        self.lk = lookups
+        self.sentences: list[Sentence] = []
+        self.cands: list[Cand] = []
+        self.selected: list[Cand] = []
+        self.entities: dict[str, Entity] = {}
+        self.mention_key: dict[tuple[int, int], str] = {}
+        self.relations: list[Relation] = []
+        self.year: int | None = None
+        self.is_factsheet = genres.is_factsheet(self.text)
+        self.timeline = genres.timeline_entries(self.text)
+        self._place_cache: dict[str, Any] = {}
+
+    # -- helpers -------------------------------------------------------------
+    def place(self, name: str) -> Any:
+        """Cached GeoNames look-up of a name."""
+        if name not in self._place_cache:
+            self._place_cache[name] = self.lk.place(name)
+        return self._place_cache[name]
+
+    def sentence_at(self, pos: int) -> Sentence | None:
+        """The sentence holding a character offset."""
+        for s in self.sentences:
+            if s.span.start <= pos < s.span.end:
+                return s
+        return None
+
+    def add_relation(self, subj: str, pred: str, obj: Any, sentence: Sentence | Span | None, rule: str,
+                     conf: float = 0.8, literal: bool = False, datatype: str | None = None) -> None:
+        """Record a relation (duplicates are collapsed later)."""
+        if not literal and subj == obj:
+            return
+        span = sentence.span if isinstance(sentence, Sentence) else sentence
+        self.relations.append(Relation(subj, pred, obj, span, rule, conf, literal, datatype))
+
+    # -- pipeline ------------------------------------------------------------
+    def run(self) -> Extraction:
+        """Run every step and return the extraction."""
+        self._sentences()
+        self._candidates()
+        self._select()
+        self._entities()
+        RelationRules(self).apply()
+        return self._result()
+
+    def _sentences(self) -> None:
+        for line in parse_lines(self.nlp, self.text):
+            for sent in line.doc.sents:
+                start = line.offset + sent.start_char
+                end = line.offset + sent.end_char
+                raw = self.text[start:end]
+                stripped = raw.rstrip()
+                end = start + len(stripped)
+                if stripped:
+                    self.sentences.append(Sentence(Span(start, end, stripped), sent, line.offset,
+                                                   line.offset + len(line.text)))
+        years = Counter(d.first.year for s in self.sentences for d in find_dates(s.span.text))
+        if self.doc.date:
+            self.year = self.doc.date.year
+        elif years:
+            self.year = years.most_common(1)[0][0]
+        for s in self.sentences:
+            s.dates = find_dates(s.span.text, self.year)
+
+    def _candidates(self) -> None:
+        cands = self.cands
+        for s in self.sentences:
+            text, off = s.span.text, s.span.start
+            cands += mentions.find_reference(text, off)
+            cands += mentions.find_local_authorities(text, off, self.place)
+            cands += mentions.find_context_orgs(text, off, self.place)
+            cands += mentions.find_keyword_orgs(s.sent, off, self.place)
+            cands += mentions.find_projects(text, off)
+            cands += mentions.find_named_events(text, off)
+            cands += mentions.find_event_renames(text, off)
+            cands += mentions.find_unnamed_events(text, off, bool(s.dates))
+            cands += mentions.find_people(s.sent, off)
+            cands += mentions.find_places(s.sent, off, self.place)
+        self._genre_candidates()
+        self._timeline_actors()
+        self._propagate()
+        self._acronyms()
+        for c in cands:
+            c.text = self.text[c.start:c.end]
+
+    def _genre_candidates(self) -> None:
+        if self.is_factsheet:
+            for f in genres.factsheet_fields(self.text):
+                if f.key == "acronym":
+                    name = f.value.strip()
+                    self.cands.append(Cand(f.value_start, f.value_start + len(name), name, "Project",
+                                           "factsheet:acronym", conf=0.95))
+                elif f.key == "title":
+                    name = f.value.strip()
+                    self.cands.append(Cand(f.value_start, f.value_start + len(name), name, "Project",
+                                           "factsheet:title", conf=0.9, attrs={"full_title": True}))
+                elif f.key in ("coordinator", "partners"):
+                    for off, item in genres.split_list(f.value):
+                        name = re.sub(r"\s*\([^)]*\)\s*$", "", item).strip().rstrip(".")
+                        name = re.split(r",\s+", name)[0]
+                        if not name or self.place(name) is not None:
+                            continue
+                        start = f.value_start + off
+                        self.cands.append(Cand(start, start + len(name), name, "Organisation",
+                                               f"factsheet:{f.key}", kind=_kind(name), conf=0.9))
+        for off, item in genres.bullet_items(self.text):
+            head = re.split(r",\s+|\s+[–—-]\s+|\s*\(", item)[0].strip().rstrip(".;")
+            if not head or self.place(head) is not None or len(head) < 3:
+                continue
+            if not (head[0].isupper() or head[0].isdigit()):
+                continue
+            if len(head.split()) > 8 or not re.search(r"[A-Z]", head):
+                continue
+            # a partner list item is an organisation name followed by a place: "X, City (Country)"
+            rest = item[len(head):]
+            if not re.match(r"\s*(?:,|\(|[–—-])", rest) and not _kind(head) and not mentions.has_org_word(head):
+                continue
+            self.cands.append(Cand(off, off + len(head), head, "Organisation", "factsheet:bullet",
+                                   kind=_kind(head), conf=0.85))
+
+    def _timeline_actors(self) -> None:
+        verbs = r"(?:\s+(?:officially|also|again|then|will|continues|is|are|has|have))*\s+[a-z]+(?:s|ed)\b"
+        for entry in self.timeline:
+            m = re.match(rf"(?:The\s+)?(?P<actor>[A-ZÀ-Ž][^,.;:]*?)(?:\s+[–—-]\s+|{verbs})", entry.rest)
+            if not m:
+                continue
+            actor = m.group("actor").strip()
+            ext = re.match(r"\s+[–—-]\s+(?P<p>[A-ZÀ-Ž][\w'’-]+)\s+[a-z]+s\b", entry.rest[m.end("actor"):])
+            if ext and self.place(ext.group("p")) is not None:
+                actor = entry.rest[m.start("actor"):m.end("actor") + ext.end("p")]
+            actor = re.sub(r"\s+and\s+.*$", "", actor)
+            if not actor or len(actor) < 2 or self.place(actor) is not None:
+                continue
+            start = entry.rest_start + m.start("actor")
+            typ = "Organisation"
+            for c in self.cands:
+                if c.start == start and c.type == "Person":
+                    typ = "Person"
+            self.cands.append(Cand(start, start + len(actor), actor, typ, "org_context:timeline",
+                                   kind=_kind(actor), conf=0.8, attrs={"timeline_actor": True}))
+
+    def _propagate(self) -> None:
+        """Every other occurrence of a name found once is a mention too."""
+        seen: dict[str, Cand] = {}
+        for c in self.cands:
+            if c.type in ("Project", "Organisation", "Person") and len(c.text) >= 3 and \
+                    not c.rule.startswith(("spacy_org", "local_authority")):
+                key = c.text.strip()
+                if key not in seen or c.prio > seen[key].prio:
+                    seen[key] = c
+        for name, c in seen.items():
+            flags = 0 if (c.type != "Organisation" or any(ch.isupper() for ch in name)) else re.I
+            for m in re.finditer(rf"(?<![\w-]){re.escape(name)}(?![\w-])", self.text, flags):
+                if not any(x.start == m.start() and x.end == m.end() and x.type == c.type for x in self.cands):
+                    self.cands.append(Cand(m.start(), m.end(), m.group(0), c.type, c.rule, kind=c.kind,
+                                           conf=c.conf, attrs=dict(c.attrs)))
+
+    def _acronyms(self) -> None:
+        """"Full Name (ACR)" and "ACR (Full Name)": the acronym names the same thing."""
+        self.acronym_of: dict[str, str] = {}
+        for c in list(self.cands):
+            if c.type not in ("Organisation", "Project", "FundingProgramme", "Event"):
+                continue
+            after = self.text[c.end:c.end + 40]
+            m = re.match(r"\s*\((?P<acr>[A-Za-z0-9+&-]{2,15})\)", after)
+            if m and looks_like_acronym(m.group("acr")) and initials_match(m.group("acr"), c.text):
+                acr = m.group("acr")
+                self.acronym_of[acr] = c.text
+                s = c.end + m.start("acr")
+                self.cands.append(Cand(s, s + len(acr), acr, c.type, c.rule, kind=c.kind, conf=c.conf,
+                                       attrs={**c.attrs, "acronym_of": c.text}))
+                for mm in re.finditer(rf"(?<![\w-]){re.escape(acr)}(?![\w+-])", self.text):
+                    self.cands.append(Cand(mm.start(), mm.end(), acr, c.type, c.rule, kind=c.kind,
+                                           conf=c.conf, attrs={**c.attrs, "acronym_of": c.text}))
+        for m in re.finditer(r"(?<![\w-])(?P<acr>[A-Z][A-Za-z0-9+&-]{1,14})\s+\((?P<full>[A-Z][^()]{5,120})\)", self.text):
+            acr, full = m.group("acr"), m.group("full")
+            if looks_like_acronym(acr) and initials_match(acr, full):
+                typ = next((c.type for c in self.cands if c.start == m.start("acr")), None)
+                if typ is None:
+                    continue
+                kind = next((c.kind for c in self.cands if c.start == m.start("acr")), None)
+                self.acronym_of[acr] = full
+                s = m.start("full")
+                self.cands.append(Cand(s, s + len(full), full, typ, "acronym", kind=kind, conf=0.85,
+                                       attrs={"acronym": acr}))
+
+    def _select(self) -> None:
+        """Keep the best non-overlapping candidates (priority, then length)."""
+        org_names = {c.text for c in self.cands if c.type == "Organisation" and c.rule.startswith("org_context")}
+        self.cands = [c for c in self.cands if not (c.type == "Project" and c.text in org_names
+                                                    and c.rule != "project:0")]
+        project_names = {c.text for c in self.cands if c.type == "Project"}
+        self.cands = [c for c in self.cands if not (c.type == "Organisation" and c.text in project_names
+                                                    and "ref" not in c.attrs)]
+        order = sorted(self.cands, key=lambda c: (-c.prio, -(c.end - c.start), c.start))
+        taken: list[Cand] = []
+        for c in order:
+            if c.end <= c.start:
+                continue
+            if any(c.start < t.end and t.start < c.end for t in taken):
+                continue
+            taken.append(c)
+        self.selected = sorted(taken, key=lambda c: c.start)
+
+    # -- entities ------------------------------------------------------------
+    def _entity_key(self, c: Cand) -> tuple[str, str, str | None, str]:
+        """(key, type, kind, preferred name) of a candidate's entity."""
+        if c.type == "Place":
+            info = c.attrs["place"]
+            return f"place:{info.geonames_id}", "Place", info.kind, info.name
+        if c.type == "Organisation" and c.kind == "LocalAuthority" and "city" in c.attrs:
+            info = c.attrs["city"]
+            return f"la:{info.geonames_id}", "Organisation", "LocalAuthority", clean_name(c.text)
+        if "ref" in c.attrs:
+            info = c.attrs["ref"]
+            return f"ref:{c.type}:{info.id}", c.type, getattr(info, "kind", None), info.name
+        name = clean_name(c.text)
+        if c.attrs.get("acronym_of"):
+            base = clean_name(c.attrs["acronym_of"])
+            return f"{c.type}:{fold(base)}", c.type, c.kind, base
+        if c.type == "Event":
+            short = re.split(r"\s*:\s+", name)[0]
+            return f"Event:{fold(short)}", "Event", None, name
+        return f"{c.type}:{fold(name)}", c.type, c.kind, name
+
+    def _entities(self) -> None:
+        for c in self.selected:
+            key, typ, kind, name = self._entity_key(c)
+            sent = self.sentence_at(c.start)
+            if sent is None:
+                continue
+            ent = self.entities.get(key)
+            if ent is None:
+                ent = Entity(key=key, type=typ, name=name, kind=kind, rule=c.rule, confidence=c.conf)
+                self.entities[key] = ent
+            elif kind and not ent.kind:
+                ent.kind = kind
+            surface = clean_name(c.text)
+            if c.type == "Place" and c.attrs.get("anaphor"):
+                surface = ent.name
+            if looks_like_acronym(surface) and (c.attrs.get("acronym_of") or typ in ("Organisation",)
+                                                and len(surface) <= 8 and surface.isupper()):
+                ent.acronyms.add(surface)
+            elif surface:
+                ent.names.add(surface)
+            if c.attrs.get("acronym"):
+                ent.acronyms.add(c.attrs["acronym"])
+            if c.attrs.get("full_title"):
+                ent.attrs["full_title"] = surface
+            for k in ("place", "city", "category", "unnamed", "ref", "timeline_actor"):
+                if k in c.attrs and k not in ent.attrs:
+                    ent.attrs[k] = c.attrs[k]
+            ent.confidence = max(ent.confidence, c.conf)
+            ent.mentions.append(Mention(c.text, c.start, c.end, sent.span))
+            self.mention_key[(c.start, c.end)] = key
+        self._merge_project_titles()
+
+    def _merge_project_titles(self) -> None:
+        """A factsheet's full title and acronym name one project."""
+        acr = [e for e in self.entities.values() if e.type == "Project" and not e.attrs.get("full_title")]
+        full = [e for e in self.entities.values() if e.type == "Project" and e.attrs.get("full_title")]
+        for f in full:
+            target = next((a for a in acr if initials_match(a.name, f.name)), acr[0] if len(acr) == 1 else None)
+            if target is None:
+                continue
+            target.names |= f.names
+            target.mentions += f.mentions
+            target.attrs["full_title"] = f.attrs["full_title"]
+            self.rekey(f.key, target.key)
+
+    def rekey(self, old: str, new: str) -> None:
+        """Merge entity `old` into `new` and point its mentions and relations there."""
+        if old == new or old not in self.entities:
+            return
+        src = self.entities.pop(old)
+        dst = self.entities[new]
+        dst.names |= src.names
+        dst.acronyms |= src.acronyms
+        dst.mentions += [m for m in src.mentions if m not in dst.mentions]
+        for k, v in src.attrs.items():
+            dst.attrs.setdefault(k, v)
+        for pos, key in list(self.mention_key.items()):
+            if key == old:
+                self.mention_key[pos] = new
+        for r in self.relations:
+            if r.subject == old:
+                r.subject = new
+            if not r.literal and r.object == old:
+                r.object = new
+
+    def new_entity(self, key: str, typ: str, name: str, *, kind: str | None = None, rule: str,
+                   conf: float = 0.7, sentence: Sentence | None = None, start: int | None = None,
+                   end: int | None = None, **attrs: Any) -> Entity:
+        """Create (or return) an entity that no single mention introduced."""
+        ent = self.entities.get(key)
+        if ent is None:
+            ent = Entity(key=key, type=typ, name=name, kind=kind, rule=rule, confidence=conf)
+            ent.attrs.update(attrs)
+            self.entities[key] = ent
+        if name:
+            ent.names.add(name)
+        if sentence is not None and start is not None and end is not None:
+            ent.mentions.append(Mention(self.text[start:end], start, end, sentence.span))
+        return ent
+
+    def _result(self) -> Extraction:
+        seen = set()
+        unique = []
+        for r in self.relations:
+            if r.subject not in self.entities or (not r.literal and r.object not in self.entities):
+                continue
+            k = (r.subject, r.predicate, str(r.object))
+            if k in seen:
+                continue
+            seen.add(k)
+            unique.append(r)
+        for e in self.entities.values():
+            e.names.discard("")
+            if not e.name:
+                e.name = next(iter(sorted(e.names | e.acronyms)), e.key)
+        return Extraction(self.doc, self.entities, unique)
+
+
+def _kind(name: str) -> str | None:
+    from kg.extract.names import org_kind
+
+    return org_kind(name)
+
+
+def event_dates(d: DateMention, text: str) -> list[tuple[str, str, str]]:
+    """(property, lexical value, datatype) for an event or activity's date mention."""
+    fmt: Callable[[date], str] = (lambda x: x.isoformat()) if d.precision == "day" else iso_month
+    dt = "date" if d.precision == "day" else "gYearMonth"
+    if d.is_range and d.last is not None:
+        return [("startDate", fmt(d.first), dt), ("endDate", fmt(d.last), dt)]
+    days = duration_days(text)
+    if days and days > 1 and d.precision == "day":
+        return [("startDate", fmt(d.first), dt), ("endDate", fmt(d.first + timedelta(days=days - 1)), dt)]
+    if re.search(r"\buntil\b|\btill\b|\bdisplayed\b", text):
+        return [("startDate", fmt(d.first), dt)]
+    return [("date", fmt(d.first), dt)]

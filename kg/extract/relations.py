@@ -1,0 +1,665 @@
+"""Relation rules over sentences whose mentions are masked as typed slots.
+
+A sentence "Irene Soria, project manager at SSF in Madrid" becomes
+"⟨PER:0⟩, project manager at ⟨ORG:1⟩ in ⟨CITY:2⟩" and each rule is a regular
+expression over that form, so a rule reads like the sentence pattern it covers.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING, Any
+
+from kg.extract.mentions import EVENT_WORDS, ROLE_WORDS, event_anaphors
+from kg.extract.names import fold, title_case
+
+if TYPE_CHECKING:
+    from kg.extract.pipeline import DocumentExtractor, Sentence
+
+
+def slot(types: str, name: str) -> str:
+    """Regex for one masked mention of the given types, capturing its index as `name`."""
+    return rf"⟨(?:{types}):(?P<{name}>\d+)⟩"
+
+
+ORG, PER, PRJ, CITY, CTRY, EVT, PRG = "ORG", "PER", "PRJ", "CITY", "CTRY", "EVT", "PRG"
+PLACE = "CITY|CTRY"
+AGENT = "ORG|PER"
+_LIST = r"(?:(?:\s*,\s*|\s+and\s+|\s*,\s*and\s+)⟨(?:{t}):\d+⟩)*"
+
+PARTICIPATE = (r"(?:participat\w*|took part|take[s]? part|taking part|attend\w*|join\w*|"
+               r"was invited|were invited|invited|spoke|speaks?|moderat\w*|present\w*|gathered|met|meet|"
+               r"contributed|represented)")
+ORGANISE = r"(?:organi[sz]\w*|host\w*|held|holds?|hold|runs?|ran|convene\w*|launch\w*|moves?|opens?|opened|co-organi[sz]\w*)"
+SPEAK = (r"(?:opened|presented|presents|explained|explains|described|describes|introduced|introduces|"
+         r"shared|shares|highlighted|started|moderated|moderates|stressed|recalled|talked|spoke|gave|"
+         r"showed|discussed|outlined|reported|welcomed|closed|pointed out|detailed|took part|joined)")
+COLLAB = (r"(?:in\s+(?:close\s+)?(?:cooperation|collaboration|partnership)\s+with|together\s+with|"
+          r"works?\s+with|working\s+with|worked\s+with|teamed[- ]up\s+with|cooperat\w+\s+with|"
+          r"collaborat\w+\s+with|run\s+with|has\s+with|have\s+with|partnered\s+with)")
+
+
+class RelationRules:
+    """Applies sentence and document rules to an extractor's mentions."""
+
+    def __init__(self, ex: DocumentExtractor) -> None:
+        self.ex = ex
+        self.masked: list[tuple[Sentence, str, list[str]]] = []
+        self.main_project: str | None = None
+        self.main_event: str | None = None
+        self.event_order: list[str] = []
+
+    # -- masking -------------------------------------------------------------
+    def _tag(self, key: str) -> str:
+        ent = self.ex.entities[key]
+        if ent.type == "Place":
+            return CITY if ent.kind == "City" else CTRY
+        return {"Organisation": ORG, "Person": PER, "Project": PRJ, "Event": EVT,
+                "FundingProgramme": PRG}.get(ent.type, "X")
+
+    def _mask(self) -> None:
+        ex = self.ex
+        for s in ex.sentences:
+            keys: list[str] = []
+            parts: list[str] = []
+            pos = s.span.start
+            for c in ex.selected:
+                if c.start < s.span.start or c.end > s.span.end:
+                    continue
+                key = ex.mention_key.get((c.start, c.end))
+                if key is None or key not in ex.entities:
+                    continue
+                parts.append(ex.text[pos:c.start])
+                parts.append(f"⟨{self._tag(key)}:{len(keys)}⟩")
+                keys.append(key)
+                pos = c.end
+            parts.append(ex.text[pos:s.span.end])
+            self.masked.append((s, "".join(parts), keys))
+
+    def _remask(self) -> None:
+        self.masked = []
+        self._mask()
+
+    # -- document-level context ------------------------------------------------
+    def _main_things(self) -> None:
+        ex = self.ex
+        projects = [e for e in ex.entities.values() if e.type == "Project"]
+        if projects:
+            counts = {e.key: len(e.mentions) for e in projects}
+            first_line_end = ex.text.find("\n") if "\n" in ex.text else len(ex.text)
+            in_title = [e.key for e in projects if any(m.start < first_line_end for m in e.mentions)]
+            self.main_project = in_title[0] if len(in_title) == 1 else max(counts, key=lambda k: counts[k])
+        events = sorted((e for e in ex.entities.values() if e.type == "Event"),
+                        key=lambda e: min(m.start for m in e.mentions) if e.mentions else 0)
+        self.event_order = [e.key for e in events]
+        named = [e for e in events if not e.attrs.get("unnamed")]
+        big = [e for e in named if e.attrs.get("category") in ("conference", "event", "talks", "festival")]
+        pick = big or named or events
+        self.main_event = pick[0].key if pick else None
+
+    def _metonymy(self) -> None:
+        """A city acting as an agent ("Lyon was represented by", "Tampere took part") is its local
+        authority; so is "the municipality" when the document names one city's authority."""
+        ex = self.ex
+        agentive = re.compile(
+            r"^\s*(?:was|were|is|are|has|have|had)?\s*(?:also\s+)?(?:invited|represented|took part|"
+            r"takes part|participated|participates|presented|hosted|shared|explained|described|"
+            r"signed|joined|organi[sz]ed|stated|pointed)\b")
+        for s, masked, keys in self.masked:
+            for m in re.finditer(slot(CITY, "c"), masked):
+                after = masked[m.end():]
+                before = masked[: m.start()]
+                subject = re.search(r"(?:^|[.;:]\s*|\bthe representatives of\s+|\bThe representatives of\s+)$", before)
+                if subject is None or not agentive.match(after):
+                    continue
+                city_key = keys[int(m.group("c"))]
+                info = ex.entities[city_key].attrs.get("place")
+                if info is None:
+                    continue
+                self._local_authority(info, s)
+
+    def _local_authority(self, info: Any, s: Sentence | None) -> str:
+        key = f"la:{info.geonames_id}"
+        ent = self.ex.new_entity(key, "Organisation", "", kind="LocalAuthority", rule="local_authority:metonymy",
+                                 conf=0.7, city=info)
+        ent.attrs.setdefault("city", info)
+        if not ent.name:
+            ent.name = f"Municipality of {info.name}"
+        if s is not None:
+            self.ex.add_relation(key, "locatedIn", f"place:{info.geonames_id}", s, "local-authority-city", 0.9)
+        return key
+
+    # -- rules -----------------------------------------------------------------
+    def apply(self) -> None:
+        """Run all rules."""
+        ex = self.ex
+        self._mask()
+        self._main_things()
+        self._metonymy()
+        self._remask()
+        self._main_things()
+        self._org_places()
+        self._factsheet()
+        for s, masked, keys in self.masked:
+            self._sentence_rules(s, masked, keys)
+        self._timeline()
+        self._event_rules()
+        self._project_places()
+        self._people_orgs()
+        self._partners_from_events()
+        ex.relations = [r for r in ex.relations if r.subject in ex.entities
+                        and (r.literal or r.object in ex.entities)]
+
+    def _org_places(self) -> None:
+        """An organisation's place from its name ("Brno Integration Centre") or a local authority's city."""
+        ex = self.ex
+        for ent in list(ex.entities.values()):
+            if ent.type != "Organisation":
+                continue
+            if ent.kind == "LocalAuthority" and ent.attrs.get("city") is not None:
+                info = ent.attrs["city"]
+                ex.new_entity(f"place:{info.geonames_id}", "Place", info.name, kind=info.kind, rule="local-authority",
+                              place=info)
+                ex.add_relation(ent.key, "locatedIn", f"place:{info.geonames_id}", ent.mentions[0].sentence if ent.mentions else None,
+                                "local-authority-city", 0.95)
+                continue
+            for name in sorted(ent.names, key=len, reverse=True):
+                info = self._place_in_name(name)
+                if info is not None:
+                    key = f"place:{info.geonames_id}"
+                    ex.new_entity(key, "Place", info.name, kind=info.kind, rule="org-name-place", place=info)
+                    ex.add_relation(ent.key, "locatedIn", key, ent.mentions[0].sentence if ent.mentions else None,
+                                    "org-name-place", 0.75)
+                    break
+
+    def _place_in_name(self, name: str) -> Any:
+        words = re.findall(r"[A-ZÀ-Ž][\w'’-]+", name)
+        for k in (2, 1):
+            for i in range(len(words) - k + 1):
+                cand = " ".join(words[i:i + k])
+                if cand.lower() in {"centre", "center", "city", "union", "european", "university", "school",
+                                    "research", "hall", "development", "peace", "culture", "education",
+                                    "welcome", "solidarity", "integration", "radio", "new", "town"}:
+                    continue
+                info = self.ex.place(cand)
+                if info is None:
+                    continue
+                primary = fold(info.name) == fold(cand)
+                if info.kind == "Country" or (primary and info.population >= 5000) or info.population >= 100000:
+                    return info
+        return None
+
+    def _factsheet(self) -> None:
+        from kg.extract import genres
+
+        ex = self.ex
+        if not ex.is_factsheet or self.main_project is None:
+            return
+        p = self.main_project
+        for f in genres.factsheet_fields(ex.text):
+            sent = ex.sentence_at(f.value_start)
+            if sent is None:
+                continue
+            if f.key in ("coordinator", "partners"):
+                for c in ex.selected:
+                    if f.value_start <= c.start < f.line_end:
+                        key = ex.mention_key.get((c.start, c.end))
+                        if key and ex.entities[key].type == "Organisation":
+                            ex.add_relation(p, "coordinator" if f.key == "coordinator" else "hasPartner", key, sent,
+                                            f"factsheet-{f.key}", 0.95)
+                            self._org_list_place(key, c.end, f.line_end, sent)
+            if f.key == "duration":
+                for d in sent.dates:
+                    if d.is_range:
+                        for prop, value, dt in _dates(d):
+                            ex.add_relation(p, prop, value, sent, "factsheet-duration", 0.9, literal=True, datatype=dt)
+
+    def _org_list_place(self, org: str, start: int, end: int, sent: Sentence) -> None:
+        """"Org (Country)" or "Org, City (Country)" right after an organisation in a list."""
+        ex = self.ex
+        tail = ex.text[start:end]
+        m = re.match(r"\s*(?:,\s*(?P<city>[^,()]+?))?\s*\((?P<country>[^)]+)\)", tail)
+        if not m:
+            return
+        for grp in ("city", "country"):
+            if m.group(grp):
+                info = ex.place(m.group(grp).strip())
+                if info is not None:
+                    key = f"place:{info.geonames_id}"
+                    ex.new_entity(key, "Place", info.name, kind=info.kind, rule="list-place", place=info,
+                                  sentence=sent, start=start + m.start(grp), end=start + m.end(grp))
+                    ex.add_relation(org, "locatedIn", key, sent, "list-place", 0.85)
+
+    def _sentence_rules(self, s: Sentence, masked: str, keys: list[str]) -> None:
+        ex = self.ex
+        k = lambda m, g: keys[int(m.group(g))]  # noqa: E731
+        add = ex.add_relation
+        mp = self.main_project
+
+        # organisation located in a place
+        for m in re.finditer(slot(ORG, "o") + r"(?:\s*\(⟨ORG:\d+⟩\))?\s*(?:,\s*)?(?:(?:an?|the)\s+[\w\s-]{0,40}?)?"
+                             r"\b(?:based\s+in|located\s+in|headquartered\s+in|in|from\s+its\s+office\s+in)\s+(?:the\s+)?"
+                             + slot(PLACE, "p") + r"(?!\s*'s)", masked):
+            add(k(m, "o"), "locatedIn", k(m, "p"), s, "org-in-place", 0.8)
+        for m in re.finditer(slot(ORG, "o") + r"\s*(?:,\s*" + slot(CITY, "c") + r")?\s*\(\s*" + slot(PLACE, "p") + r"\s*\)", masked):
+            add(k(m, "o"), "locatedIn", k(m, "p"), s, "org-place-brackets", 0.85)
+            if m.group("c"):
+                add(k(m, "o"), "locatedIn", k(m, "c"), s, "org-place-list", 0.85)
+        for m in re.finditer(r"^\s*" + slot(ORG, "o") + r"\s*,\s*" + slot(CITY, "c"), masked):
+            add(k(m, "o"), "locatedIn", k(m, "c"), s, "org-place-list", 0.8)
+        for m in re.finditer(r"from\s+its\s+office\s+in\s+" + slot(CITY, "c"), masked):
+            orgs = [kk for kk in keys if self._tag(kk) == ORG]
+            if orgs:
+                add(orgs[0], "locatedIn", k(m, "c"), s, "org-office", 0.7)
+
+        # membership: "Name, role at Org", "Name from Org", "Org – the role Name"
+        for m in re.finditer(slot(PER, "p") + rf",?\s+(?:the\s+|a\s+|an\s+)?(?P<role>{ROLE_WORDS}(?:\s+[\w-]+){{0,3}}?)\s+(?:at|of|in|with|from)\s+(?:the\s+)?(?:[\w-]+\s+){{0,2}}?" + slot(ORG, "o"), masked):
+            add(k(m, "p"), "memberOf", k(m, "o"), s, "person-role-at-org", 0.85)
+            ex.relations[-1:] and self._role(k(m, "p"), k(m, "o"), m.group("role"), s)
+        for m in re.finditer(slot(PER, "p") + r"\s+(?:\([^)]*\)\s+)?from\s+(?:the\s+)?(?:(?:organi[sz]ation|association|NGO|foundation|municipality|network|centre|center)\s+)?" + slot(ORG, "o"), masked):
+            add(k(m, "p"), "memberOf", k(m, "o"), s, "person-from-org", 0.8)
+        for m in re.finditer(slot(ORG, "o") + rf"\s*[–—-]\s*(?:the\s+)?(?P<role>{ROLE_WORDS})\s+" + slot(PER, "p"), masked):
+            add(k(m, "p"), "memberOf", k(m, "o"), s, "org-role-person", 0.8)
+            self._role(k(m, "p"), k(m, "o"), m.group("role"), s)
+        for m in re.finditer(slot(ORG, "o") + r"['’]s\s+(?:[\w-]+\s+){0,3}?" + slot(PER, "p"), masked):
+            add(k(m, "p"), "memberOf", k(m, "o"), s, "org-possessive-person", 0.7)
+
+        # coordinator: "Name, ... coordinator of P", "coordinator of the project at Org"
+        for m in re.finditer(slot(PER, "p") + r"[^⟨]*?\b(?:project\s+)?co-?ordinator\s+of\s+(?:the\s+)?(?:project\s+)?" + slot(PRJ, "j"), masked):
+            for org in self._orgs_of_person(k(m, "p"), masked, keys):
+                add(k(m, "j"), "coordinator", org, s, "person-coordinator-of-project", 0.85)
+        for m in re.finditer(r"co-?ordinator\s+of\s+the\s+project\s+(?:at|in|from)\s+(?:the\s+)?" + slot(ORG, "o"), masked):
+            if mp:
+                add(mp, "coordinator", k(m, "o"), s, "coordinator-of-the-project-at", 0.8)
+        for m in re.finditer(r"(?:is|was|are)\s+(?:led|coordinated)\s+by\s+(?:the\s+)?" + slot(ORG, "o"), masked):
+            proj = self._project_in(masked, keys, m.start()) or mp
+            if proj and re.search(r"consortium|project|partnership|network|⟨PRJ", masked[: m.start()], re.I):
+                add(proj, "coordinator", k(m, "o"), s, "led-by", 0.85)
+        for m in re.finditer(slot(ORG, "o") + r"\s*(?:\([^)]*\)\s*)?(?:is|as|,)?\s*(?:the\s+)?(?:project\s+|lead\s+)?co-?ordinat(?:or|es|ing)\s+(?:of\s+)?(?:the\s+)?" + slot(PRJ, "j"), masked):
+            add(k(m, "j"), "coordinator", k(m, "o"), s, "org-coordinates-project", 0.85)
+
+        # partners: "our P partners, A, B and C", "P partners A and B", "associated partner X"
+        for m in re.finditer(slot(PRJ, "j") + r"\s+(?:project\s+)?partners?\s*,?\s*(?:such as\s+|including\s+|namely\s+)?(?P<list>⟨ORG:\d+⟩" + _LIST.format(t=ORG) + ")", masked):
+            for idx in re.findall(r"⟨ORG:(\d+)⟩", m.group("list")):
+                add(k(m, "j"), "hasPartner", keys[int(idx)], s, "project-partners-list", 0.85)
+        for m in re.finditer(r"(?:associated\s+partner|partner\s+organi[sz]ation|(?:project|consortium)\s+partner)\s+(?:is\s+)?(?:the\s+)?" + slot(ORG, "o"), masked):
+            proj = self._project_in(masked, keys, m.start()) or mp
+            if proj:
+                add(proj, "hasPartner", k(m, "o"), s, "associated-partner", 0.8)
+        for m in re.finditer(slot(ORG, "o") + r"(?:\s*\(⟨ORG:\d+⟩\))?\s+(?:\w+\s+){0,2}?present(?:s|ed|ing)\s+(?:the\s+)?(?:\w+\s+)?" + slot(PRJ, "j"), masked):
+            add(k(m, "j"), "hasPartner", k(m, "o"), s, "org-presents-project", 0.75)
+        for m in re.finditer(r"(?:brings?\s+together|consortium\s+(?:includes|comprises)|partners\s+are)\s*:?\s*(?:the\s+)?(?P<list>⟨ORG:\d+⟩" + _LIST.format(t=ORG) + ")", masked):
+            proj = self._project_in(masked, keys, m.start()) or mp
+            for idx in re.findall(r"⟨ORG:(\d+)⟩", m.group("list")):
+                if proj:
+                    add(proj, "hasPartner", keys[int(idx)], s, "brings-together", 0.8)
+
+        # cooperation between organisations
+        for m in re.finditer(COLLAB + r"\s+(?:the\s+|The\s+)?(?:[\w-]+\s+){0,4}?(?:such\s+as\s+(?:the\s+)?)?" + slot(ORG, "o"), masked):
+            subj = self._subject_org(masked, keys, m.start())
+            if subj and subj != k(m, "o"):
+                add(subj, "collaboratesWith", k(m, "o"), s, "cooperation-with", 0.75)
+        for m in re.finditer(slot(ORG, "a") + r"\s+and\s+(?:the\s+)?" + slot(ORG, "b") + r"\s+(?:have\s+|has\s+)?(?:sign\w*|teamed|agreed|cooperat\w*|collaborat\w*|partner\w*|joined forces|set up)", masked):
+            add(k(m, "a"), "collaboratesWith", k(m, "b"), s, "orgs-sign-together", 0.8)
+
+        # funding and project numbers
+        for m in re.finditer(slot(PRG, "g"), masked):
+            if re.search(r"fund|financ|co-fund|support|grant|within|under|through", masked, re.I):
+                proj = self._project_in(masked, keys, m.start()) or mp
+                if proj:
+                    add(proj, "fundedBy", k(m, "g"), s, "funded-by-programme", 0.85)
+        for m in re.finditer(r"\bproject\s+(?:number|no\.?|n°|nr\.?|id|reference|code)\s*[:#]?\s*(?P<num>[A-Z0-9][A-Z0-9-]{4,})",
+                             s.span.text, re.I):
+            proj = self._project_in(masked, keys, 0) or mp
+            if proj:
+                add(proj, "projectNumber", m.group("num"), s, "project-number", 0.9, literal=True, datatype="string")
+
+        # project dates: "P runs from 1 February 2024 to 31 January 2027"
+        if re.search(r"\b(?:runs?|running|lasts?|duration|implemented|takes place)\b", masked) and s.dates:
+            proj = self._project_in(masked, keys, 0) or (mp if re.search(r"project", masked, re.I) else None)
+            for d in s.dates:
+                if proj and d.is_range:
+                    for prop, value, dt in _dates(d):
+                        add(proj, prop, value, s, "project-runs-from", 0.85, literal=True, datatype=dt)
+
+        # where projects work: lists of places in a sentence about the project
+        proj = self._project_in(masked, keys, 0)
+        about_project = proj or (mp if re.search(r"\b(?:the|this|our)\s+project\b|\bproject's|\bproject’s|countries participating|partner countries|Member States", masked) else None)
+        if about_project:
+            places = [m for m in re.finditer(slot(PLACE, "p"), masked)]
+            listed = re.search(r"(?:in|across|countries|Member States|cities|locations|participating in the project)\s*[:(]?\s*(?:the\s+)?⟨(?:CITY|CTRY):\d+⟩(?:(?:\s*,\s*(?:and\s+)?|\s+and\s+)(?:the\s+)?⟨(?:CITY|CTRY):\d+⟩)+", masked)
+            if listed:
+                for m in places:
+                    if listed.start() <= m.start() < listed.end():
+                        add(about_project, "operatesIn", k(m, "p"), s, "project-place-list", 0.8)
+        for m in re.finditer(slot(PRJ, "j") + r"\s+partners?\s+from\s+(?P<list>⟨(?:CITY|CTRY):\d+⟩" + _LIST.format(t=PLACE) + ")", masked):
+            for idx in re.findall(r"⟨(?:CITY|CTRY):(\d+)⟩", m.group("list")):
+                add(k(m, "j"), "operatesIn", keys[int(idx)], s, "project-partners-from-places", 0.8)
+
+    def _role(self, person: str, org: str, role: str, s: Sentence) -> None:
+        role = re.sub(r"\s+", " ", role).strip().lower()
+        if role:
+            self.ex.entities[person].attrs.setdefault("roles", []).append((org, role, s.span))
+
+    def _orgs_of_person(self, person: str, masked: str, keys: list[str]) -> list[str]:
+        out = [r.object for r in self.ex.relations if r.subject == person and r.predicate == "memberOf"]
+        return [o for o in out if isinstance(o, str)]
+
+    def _project_in(self, masked: str, keys: list[str], pos: int) -> str | None:
+        projects = [(m.start(), keys[int(m.group("j"))]) for m in re.finditer(slot(PRJ, "j"), masked)]
+        if not projects:
+            return None
+        projects.sort(key=lambda x: abs(x[0] - pos))
+        return projects[0][1]
+
+    def _subject_org(self, masked: str, keys: list[str], pos: int) -> str | None:
+        """The first organisation of the sentence before `pos` (its subject), or via a person's org."""
+        for m in re.finditer(r"⟨(ORG|PER):(\d+)⟩", masked[:pos]):
+            key = keys[int(m.group(2))]
+            if m.group(1) == ORG:
+                return key
+            orgs = self._orgs_of_person(key, masked, keys)
+            if orgs:
+                return orgs[0]
+        return None
+
+    # -- timelines ---------------------------------------------------------------
+    def _timeline(self) -> None:
+        ex = self.ex
+        for n, entry in enumerate(ex.timeline):
+            s = ex.sentence_at(entry.rest_start)
+            if s is None:
+                continue
+            line = [(ss, mm, kk) for ss, mm, kk in self.masked if entry.line_start <= ss.span.start < entry.line_end]
+            masked = " ".join(mm for _, mm, _ in line)
+            first = line[0] if line else None
+            actor = None
+            if first is not None:
+                m = re.match(r"\s*(?:The\s+)?⟨(ORG|PER):(\d+)⟩", first[1])
+                if m:
+                    actor = first[2][int(m.group(2))]
+            event_key = None
+            for ss, mm, kk in line:
+                for m in re.finditer(slot(EVT, "e"), mm):
+                    event_key = event_key or kk[int(m.group("e"))]
+            organises = bool(re.search(r"^\s*(?:The\s+)?⟨(?:ORG|PER):\d+⟩(?:\s+(?:and|with)\s+(?:the\s+)?⟨(?:ORG|PER):\d+⟩)?\s+(?:\w+\s+)?" + ORGANISE, masked))
+            participates = bool(re.search(r"\b(?:participat\w*|attend\w*|takes part|presents\b[^.]*\bat\b|joins)", masked))
+            dprops = _dates(entry.date, entry.rest)
+            if event_key and (organises or not participates):
+                item = event_key
+            else:
+                label = _activity_label(entry.rest)
+                item = f"activity:{n}"
+                ex.new_entity(item, "Activity", label, rule="timeline-line", conf=0.8, sentence=s,
+                              start=entry.rest_start, end=entry.rest_start + len(entry.rest.split(".")[0]))
+                ex.entities[item].attrs["date_text"] = entry.date.first.isoformat()
+            for prop, value, dt in dprops:
+                if not any(r.subject == item and r.predicate in ("date", "startDate") for r in ex.relations) or item.startswith("activity:"):
+                    ex.add_relation(item, prop, value, s, "timeline-date", 0.9, literal=True, datatype=dt)
+            if actor:
+                if item == event_key and participates and not organises:
+                    ex.add_relation(actor, "participatedIn", item, s, "timeline-participant", 0.8)
+                else:
+                    ex.add_relation(item, "organisedBy", actor, s, "timeline-actor", 0.85)
+                if event_key and item != event_key:
+                    ex.add_relation(actor, "participatedIn", event_key, s, "timeline-participant", 0.8)
+            if self.main_project:
+                ex.add_relation(item, "activityOf", self.main_project, s, "timeline-of-project", 0.75)
+                if actor and ex.entities[actor].type == "Organisation" and first is not None and \
+                        not re.search(r"^\s*(?:The\s+)?⟨ORG:\d+⟩\s+and\s+", first[1]):
+                    ex.add_relation(self.main_project, "hasPartner", actor, s, "timeline-actor-partner", 0.7)
+            # co-actors "X and Y sign" cooperate
+            for ss, mm, kk in line[:1]:
+                m = re.match(r"\s*(?:The\s+)?⟨ORG:(\d+)⟩\s+and\s+(?:the\s+)?⟨ORG:(\d+)⟩", mm)
+                if m:
+                    ex.add_relation(kk[int(m.group(1))], "collaboratesWith", kk[int(m.group(2))], ss, "co-actors", 0.75)
+            # where it happened
+            for ss, mm, kk in line:
+                m = re.search(r"\b(?:in|across|at|to)\s+(?:the\s+)?" + slot(CITY, "c"), mm)
+                if m:
+                    ex.add_relation(item, "locatedIn", kk[int(m.group("c"))], ss, "timeline-place", 0.75)
+                    break
+
+    # -- events ------------------------------------------------------------------
+    def _event_rules(self) -> None:
+        ex = self.ex
+        last_event: str | None = None
+        timeline_lines = [(e.line_start, e.line_end) for e in ex.timeline]
+        for s, masked, keys in self.masked:
+            in_timeline = any(a <= s.span.start < b for a, b in timeline_lines)
+            events = [(m.start(), keys[int(m.group("e"))]) for m in re.finditer(slot(EVT, "e"), masked)]
+            anaphors = []
+            if not events:
+                for a_start, _a_end, cat in event_anaphors(masked):
+                    target = self._resolve_anaphor(cat, last_event)
+                    if target:
+                        anaphors.append((a_start, target))
+                if re.match(r"\s*(?:It|This)\s+(?:was|is|will be)\s+(?:organi[sz]ed|hosted|held|part)", masked) and last_event:
+                    anaphors.append((0, last_event))
+            all_events = events + anaphors
+            if not all_events:
+                continue
+            ev = all_events[0][1]
+            last_event = events[-1][1] if events else ev
+            self._event_sentence(s, masked, keys, ev, all_events, in_timeline)
+
+    def _resolve_anaphor(self, cat: str, last_event: str | None) -> str | None:
+        ex = self.ex
+        compatible = []
+        for key in self.event_order:
+            ecat = ex.entities[key].attrs.get("category", "event")
+            if cat in ("event", "meeting") or ecat in (cat, "event") or {cat, ecat} <= {"conference", "talks"}:
+                compatible.append(key)
+        if not compatible:
+            return None
+        if self.main_event in compatible:
+            return self.main_event
+        return compatible[0]
+
+    def _event_sentence(self, s: Sentence, masked: str, keys: list[str], ev: str,
+                        all_events: list[tuple[int, str]], in_timeline: bool) -> None:
+        ex = self.ex
+        k = lambda m, g: keys[int(m.group(g))]  # noqa: E731
+        add = ex.add_relation
+        if not in_timeline:
+            for d in s.dates[:1]:
+                if not any(r.subject == ev and r.predicate in ("date", "startDate") for r in ex.relations):
+                    for prop, value, dt in _dates(d, s.span.text):
+                        add(ev, prop, value, s, "event-sentence-date", 0.8, literal=True, datatype=dt)
+            m = re.search(r"\b(?:in|across|at)\s+(?:the\s+)?" + slot(CITY, "c") + r"(?!\s*['’]s)", masked)
+            if m and re.search(r"took place|take place|takes place|held|gathered|meet|met|organi[sz]ed|hosted|⟨EVT|\b(?:conference|meeting|event|workshop|exchange|visit)\b", masked, re.I):
+                add(ev, "locatedIn", k(m, "c"), s, "event-in-city", 0.75)
+        # organisers
+        for m in re.finditer(r"(?:organi[sz]ed|hosted|convened|run|held|led)\s+(?:also\s+)?by\s+(?:the\s+)?" + slot(ORG, "o"), masked):
+            target = self._nearest_event(all_events, m.start())
+            add(target, "organisedBy", k(m, "o"), s, "event-organised-by", 0.85)
+        for m in re.finditer(slot(AGENT, "o") + r"(?:\s*\(⟨ORG:\d+⟩\))?\s+(?:\w+\s+)?" + ORGANISE + r"\s+(?:the\s+|a\s+|an\s+|its\s+|their\s+)?(?:[\w-]+\s+){0,5}?" + slot(EVT, "e"), masked):
+            add(k(m, "e"), "organisedBy", k(m, "o"), s, "org-organises-event", 0.8)
+        for m in re.finditer(r"(?:opened|moderated|facilitated|chaired|attended)\s+(?:and\s+\w+\s+)?by\s+(?:the\s+)?" + slot(AGENT, "o"), masked):
+            target = self._nearest_event(all_events, m.start())
+            add(k(m, "o"), "participatedIn", target, s, "event-moderated-by", 0.8)
+        # participants
+        for m in re.finditer(r"(?P<list>⟨(?:ORG|PER):\d+⟩" + _LIST.format(t=AGENT) + r")[^⟨.]{0,60}?\b" + PARTICIPATE + r"\b", masked):
+            target = self._nearest_event(all_events, m.end())
+            if target is None:
+                continue
+            for idx in re.findall(r"⟨(?:ORG|PER):(\d+)⟩", m.group("list")):
+                add(keys[int(idx)], "participatedIn", target, s, "agent-participates", 0.75)
+        for m in re.finditer(r"(?:partners?|representatives?|participants?|members?)\s*,\s*(?P<list>⟨(?:ORG|PER):\d+⟩" + _LIST.format(t=AGENT) + r")\s*,\s*(?:\w+ing|who)\b", masked):
+            target = self._nearest_event(all_events, m.end())
+            for idx in re.findall(r"⟨(?:ORG|PER):(\d+)⟩", m.group("list")):
+                add(keys[int(idx)], "participatedIn", target, s, "listed-participants", 0.75)
+        for m in re.finditer(r"between\s+(?:the\s+)?(?P<list>⟨ORG:\d+⟩" + _LIST.format(t=ORG) + ")", masked):
+            target = self._nearest_event(all_events, m.start())
+            for idx in re.findall(r"⟨ORG:(\d+)⟩", m.group("list")):
+                add(keys[int(idx)], "participatedIn", target, s, "event-between", 0.8)
+                ex.entities[keys[int(idx)]].attrs.setdefault("member_of_event", set()).add(target)
+        for m in re.finditer(slot(PRJ, "j") + r"\s+partners\s+from\s+(?P<list>⟨(?:CITY|CTRY):\d+⟩" + _LIST.format(t=PLACE) + r")[^⟨]*?" + PARTICIPATE, masked):
+            target = self._nearest_event(all_events, m.end())
+            places = {keys[int(i)] for i in re.findall(r"⟨(?:CITY|CTRY):(\d+)⟩", m.group("list"))}
+            self.ex.entities[k(m, "j")].attrs.setdefault("partners_from", []).append((places, target, s))
+        # sub-events: "one of the conference workshops, X"
+        for m in re.finditer(r"one of the (?:\w+\s+)?(?:workshops|sessions|panels)\s*,?\s*[“\"]?" + slot(EVT, "e"), masked):
+            parent = self._resolve_anaphor("conference", None)
+            if parent and parent != k(m, "e"):
+                add(k(m, "e"), "subEventOf", parent, s, "one-of-the-workshops", 0.8)
+        # the project the event belongs to
+        for m in re.finditer(r"(?:part|activity|one)\s+of\s+the\s+(?:[\w-]+\s+){0,2}?(?:project\s+)?" + slot(PRJ, "j"), masked):
+            add(self._nearest_event(all_events, m.start()), "activityOf", k(m, "j"), s, "event-part-of-project", 0.85)
+        for m in re.finditer(slot(EVT, "e") + r"\s+of\s+the\s+" + slot(PRJ, "j"), masked):
+            add(k(m, "e"), "activityOf", k(m, "j"), s, "event-of-project", 0.85)
+        for m in re.finditer(slot(PRJ, "j") + r"\s+(?:project\s+)?(?:hosted|organi[sz]ed|held|ran|launched)\s+(?:its|a|an|the)\s+", masked):
+            add(self._nearest_event(all_events, m.end()), "activityOf", k(m, "j"), s, "project-hosts-event", 0.85)
+        for m in re.finditer(r"partners\s+of\s+(?:the\s+)?" + slot(PRJ, "j") + r"\s+(?:project\s+)?(?:gathered|met|meet)", masked):
+            add(self._nearest_event(all_events, m.end()), "activityOf", k(m, "j"), s, "project-partners-meet", 0.85)
+        if self.main_project and re.search(r"\b(?:project|consortium)\s+partners\s+(?:meet|met|gathered|gather)\b", masked):
+            add(self._nearest_event(all_events, 0), "activityOf", self.main_project, s, "project-partners-meet", 0.8)
+
+    def _nearest_event(self, events: list[tuple[int, str]], pos: int) -> str:
+        before = [e for e in events if e[0] <= pos]
+        return (before[-1] if before else events[0])[1]
+
+    # -- document-level -------------------------------------------------------------
+    def _project_places(self) -> None:
+        """Factsheets speak of one project: each place they name is a place it works in."""
+        ex = self.ex
+        if ex.is_factsheet and self.main_project:
+            for key, ent in ex.entities.items():
+                if ent.type == "Place" and ent.mentions:
+                    ex.add_relation(self.main_project, "operatesIn", key, ent.mentions[0].sentence,
+                                    "factsheet-place", 0.7)
+        # "P partners from Sofia, Prague and Osijek took part": the partners located there took part
+        for pkey, ent in ex.entities.items():
+            for places, event, s in ent.attrs.get("partners_from", []):
+                partners = [r.object for r in ex.relations if r.subject == pkey and r.predicate in ("hasPartner", "coordinator")]
+                place_countries = {ex.entities[p].attrs["place"].country_code for p in places if "place" in ex.entities[p].attrs}
+                for org in partners:
+                    locs = [r.object for r in ex.relations if r.subject == org and r.predicate == "locatedIn"]
+                    hit = [p for p in locs if p in places]
+                    if not hit:
+                        countries = {ex.entities[p].attrs["place"].country_code for p in locs if p in ex.entities and "place" in ex.entities[p].attrs}
+                        cands = [p for p in places if ex.entities[p].attrs["place"].country_code in countries]
+                        if len(cands) == 1 and countries & place_countries:
+                            hit = cands
+                            ex.add_relation(org, "locatedIn", cands[0], s, "partner-city-by-country", 0.6)
+                    if hit and event:
+                        ex.add_relation(org, "participatedIn", event, s, "project-partners-from", 0.7)
+
+    def _people_orgs(self) -> None:
+        """Speakers of a news item about one event took part in it, with their organisations."""
+        ex = self.ex
+        if self.main_event is None or ex.timeline or ex.is_factsheet:
+            return
+        ev = self.main_event
+        start = min((m.start for m in ex.entities[ev].mentions), default=0)
+        for s, masked, keys in self.masked:
+            if s.span.start < start:
+                continue
+            m = re.match(r"\s*(?:The\s+)?(?:(?:[Rr]epresentatives|[Tt]he team|[Mm]embers)\s+of\s+(?:the\s+)?)?⟨(ORG|PER):(\d+)⟩[^⟨]{0,80}?(?:⟨(?:ORG|CITY|CTRY|PRJ):\d+⟩[^⟨]{0,80}?){0,4}\b" + SPEAK + r"\b", masked)
+            if not m:
+                continue
+            agent = keys[int(m.group(2))]
+            ex.add_relation(agent, "participatedIn", ev, s, "speaker-participates", 0.7)
+            ex.entities[agent].attrs.setdefault("speaker_of", set()).add(ev)
+            if m.group(1) == PER:
+                for org in self._orgs_of_person(agent, masked, keys):
+                    ex.add_relation(org, "participatedIn", ev, s, "speaker-org-participates", 0.7)
+                    ex.entities[org].attrs.setdefault("speaker_of", set()).add(ev)
+
+    def _partners_from_events(self) -> None:
+        """Organisations holding or speaking at a project's own meeting are its partners."""
+        ex = self.ex
+        for r in list(ex.relations):
+            if r.predicate != "activityOf" or r.literal or r.rule == "timeline-of-project":
+                continue
+            ev, proj = r.subject, r.object
+            for r2 in list(ex.relations):
+                org = None
+                if r2.predicate == "organisedBy" and r2.subject == ev:
+                    org = r2.object
+                elif r2.predicate == "participatedIn" and r2.object == ev and r2.rule in (
+                        "speaker-participates", "speaker-org-participates", "event-between", "agent-participates"):
+                    org = r2.subject
+                if isinstance(org, str) and org in ex.entities and ex.entities[org].type == "Organisation":
+                    ex.add_relation(proj, "hasPartner", org, r2.sentence, "partner-at-project-event", 0.7)
+        # an event named after an organisation ("X Talks") is organised by it
+        for key, ent in ex.entities.items():
+            if ent.type != "Event" or ent.attrs.get("unnamed"):
+                continue
+            for okey, org in ex.entities.items():
+                if org.type != "Organisation":
+                    continue
+                for n in org.acronyms | {org.name}:
+                    if len(n) >= 3 and re.match(rf"{re.escape(n)}\b", ent.name):
+                        ex.add_relation(key, "organisedBy", okey, ent.mentions[0].sentence if ent.mentions else None,
+                                        "event-named-after-org", 0.7)
+        # names for unnamed events: category, project, place, date
+        for key, ent in ex.entities.items():
+            if ent.type != "Event":
+                continue
+            cat = ent.attrs.get("category")
+            if cat:
+                ent.attrs["category"] = cat
+            if ent.attrs.get("unnamed"):
+                parts = [ent.name]
+                proj = next((r.object for r in ex.relations if r.subject == key and r.predicate == "activityOf"), None)
+                if proj and proj in ex.entities and ex.entities[proj].name.lower() not in ent.name.lower():
+                    parts.append(ex.entities[proj].name)
+                city = next((r.object for r in ex.relations if r.subject == key and r.predicate == "locatedIn"), None)
+                if city and city in ex.entities:
+                    parts.append(ex.entities[city].name)
+                when = next((r.object for r in ex.relations if r.subject == key and r.predicate in ("date", "startDate")), None)
+                if when:
+                    parts.append(str(when))
+                if len(parts) > 1:
+                    ent.attrs["display_label"] = f"{parts[0]} — " + ", ".join(parts[1:])
+                ent.names |= _event_variants(ent.name)
+                if proj and proj in ex.entities:
+                    pname = ex.entities[proj].name
+                    if pname.lower() not in ent.name.lower():
+                        ent.names.add(f"{pname} {_strip_modifiers(ent.name)}")
+        for ent in ex.entities.values():
+            if ent.type == "Project":
+                for n in list(ent.names):
+                    if n.isupper() and " " in n:
+                        ent.names.add(title_case(n))
+            if ent.type == "Event" and ":" in ent.name:
+                ent.names.add(ent.name.split(":")[0].strip())
+
+
+_MODIFIERS = re.compile(r"^(?:(?:first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth|eleventh|twelfth|last|final|\d+(?:st|nd|rd|th)|one|two|three|four|five|(?:one|two|three|four|five|\d)-day|half-day|full-day)\s+)+", re.I)
+
+
+def _strip_modifiers(name: str) -> str:
+    return _MODIFIERS.sub("", name).strip()
+
+
+def _event_variants(name: str) -> set[str]:
+    """Shorter names of an unnamed event: without ordinals and durations, then without the first modifier."""
+    out = set()
+    base = _strip_modifiers(name)
+    if base and base != name:
+        out.add(base)
+    words = base.split()
+    if len(words) >= 3:
+        out.add(" ".join(words[1:]))
+    return {w for w in out if len(w.split()) >= 2}
+
+
+def _activity_label(rest: str) -> str:
+    first = re.split(r"(?<=[a-z0-9”\"])\.\s", rest.strip())[0].rstrip(".")
+    return first if len(first) <= 140 else first[:137].rsplit(" ", 1)[0] + "…"
+
+
+def _dates(d: Any, text: str = "") -> list[tuple[str, str, str]]:
+    from kg.extract.pipeline import event_dates
+
+    return event_dates(d, text)
+
+
+def category_of(word: str) -> str:
+    """Event category of an event word."""
+    return EVENT_WORDS.get(word.lower(), "event")
+
+
+__all__ = ["RelationRules", "category_of", "fold"]

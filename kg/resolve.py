@@ -1,0 +1,184 @@
+"""Resolution: a document's local entities to one resource per real-world thing across documents.
+
+Each decision records the rule that made it, so a merge can be explained.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from rapidfuzz import fuzz
+from rdflib import URIRef
+
+from kg.extract.names import fold, squash
+from kg.model import Entity, Extraction
+from kg.namespaces import IKG, Minter, slugify
+
+# Native names of a city's local authority, by ISO country code.
+NATIVE_AUTHORITY = {
+    "ES": "Ayuntamiento de {}", "IT": "Comune di {}", "DE": "Stadt {}", "AT": "Stadt {}",
+    "NL": "Gemeente {}", "BE": "Stad {}", "FR": "Ville de {}", "GR": "Dimos {}", "PT": "Câmara Municipal de {}",
+    "PL": "Urząd Miasta {}", "RO": "Primăria {}", "DK": "{} Kommune", "SE": "{} kommun", "NO": "{} kommune",
+    "CZ": "Město {}", "SK": "Mesto {}", "HR": "Grad {}", "SI": "Mestna občina {}", "FI": "{} kaupunki",
+}
+ORG_KINDS = ("LocalAuthority", "NGO", "InternationalOrganisation", "PublicBody", "ResearchOrganisation")
+
+
+@dataclass
+class ResolvedEntity:
+    """A local entity with the IRI it resolved to and why."""
+
+    entity: Entity
+    iri: URIRef
+    rule: str
+    label: str
+    names: set[str] = field(default_factory=set)
+    acronyms: set[str] = field(default_factory=set)
+
+
+@dataclass
+class Resolved:
+    """A document's extraction with every entity resolved to an IRI."""
+
+    extraction: Extraction
+    entities: dict[str, ResolvedEntity]
+
+
+@dataclass
+class _Known:
+    iri: URIRef
+    type: str
+    names: set[str]
+
+
+class Resolver:
+    """Resolves entities against what the store already holds and what this run has seen."""
+
+    def __init__(self, store: Any = None, minter: Minter | None = None) -> None:
+        if minter is None:
+            if store is None:
+                raise ValueError("Resolver needs a store or a minter")
+            minter = store.minter
+        self.minter = minter
+        self.by_name: dict[tuple[str, str], URIRef] = {}
+        self.by_squash: dict[tuple[str, str], URIRef] = {}
+        self.known: dict[URIRef, _Known] = {}
+        if store is not None:
+            self._load(store)
+
+    def _load(self, store: Any) -> None:
+        rows = store.select(
+            """SELECT ?s ?type ?name WHERE {
+                 VALUES ?type { ikg:Project ikg:Organisation ikg:LocalAuthority ikg:NGO ikg:PublicBody
+                                ikg:InternationalOrganisation ikg:ResearchOrganisation ikg:Person ikg:Event
+                                ikg:FundingProgramme }
+                 ?s a ?type .
+                 { ?s rdfs:label ?name } UNION { ?s skos:altLabel ?name } UNION { ?s ikg:acronym ?name }
+               }""",
+            graphs="documents",
+        )
+        for row in rows:
+            t = str(row["type"]).rsplit("#", 1)[-1]
+            typ = "Organisation" if t in ORG_KINDS else t
+            self._remember(URIRef(str(row["s"])), typ, {str(row["name"])})
+
+    def _remember(self, iri: URIRef, typ: str, names: set[str]) -> None:
+        known = self.known.setdefault(iri, _Known(iri, typ, set()))
+        for n in names:
+            known.names.add(n)
+            self.by_name.setdefault((typ, fold(n)), iri)
+            sq = squash(n)
+            if len(sq) >= 4:
+                self.by_squash.setdefault((typ, sq), iri)
+
+    # -- resolution -----------------------------------------------------------
+    def resolve(self, extraction: Extraction) -> Resolved:
+        """Give every entity of a document its IRI, reusing known resources where names agree."""
+        out: dict[str, ResolvedEntity] = {}
+        for key, ent in extraction.entities.items():
+            iri, rule = self._iri(ent, extraction.document.id)
+            names = {n for n in ent.names if n} | {ent.name}
+            if ent.type == "Organisation" and ent.kind == "LocalAuthority" and ent.attrs.get("city") is not None:
+                names |= authority_names(ent.attrs["city"])
+            if ent.type == "Place":
+                names.add(ent.name)
+            label = str(ent.attrs.get("display_label") or self._preferred(ent))
+            out[key] = ResolvedEntity(ent, iri, rule, label, names - set(ent.acronyms), set(ent.acronyms))
+            if ent.type not in ("Place", "Activity"):
+                self._remember(iri, ent.type, names | set(ent.acronyms))
+        return Resolved(extraction, out)
+
+    def _preferred(self, ent: Entity) -> str:
+        if ent.type == "Organisation" and ent.kind == "LocalAuthority" and ent.attrs.get("city") is not None:
+            return f"Municipality of {ent.attrs['city'].name}"
+        if ent.type == "Project" and ent.acronyms:
+            return sorted(ent.acronyms)[0]
+        return ent.name
+
+    def _iri(self, ent: Entity, doc_id: str) -> tuple[URIRef, str]:
+        m = self.minter
+        if ent.type == "Place":
+            return m.place(ent.attrs["place"].geonames_id), "geonames"
+        if ent.type == "Organisation" and ent.kind == "LocalAuthority" and ent.attrs.get("city") is not None:
+            city = ent.attrs["city"]
+            return m.resource("Organisation", f"municipality-of-{slugify(city.name)}-{city.geonames_id}"), "local-authority-city"
+        if "ref" in ent.attrs:
+            ref = ent.attrs["ref"]
+            return m.resource(ent.type, slugify(ref.id)), "reference-data"
+        if ent.type == "Activity":
+            return m.resource("Activity", f"{slugify(doc_id)}-{slugify(ent.name, 50)}"), "activity-in-document"
+        names = [n for n in (ent.acronyms | ent.names | {ent.name}) if n]
+        for n in sorted(names, key=len, reverse=True):
+            iri = self.by_name.get((ent.type, fold(n)))
+            if iri is not None:
+                return iri, f"same-name:{n}"
+        for n in names:
+            sq = squash(n)
+            if len(sq) >= 4 and (ent.type, sq) in self.by_squash:
+                return self.by_squash[(ent.type, sq)], f"same-letters:{n}"
+        if ent.type == "Event":
+            hit = self._fuzzy_event(names)
+            if hit is not None:
+                return hit
+        if ent.type == "Event" and ent.attrs.get("unnamed"):
+            key = ent.attrs.get("display_label") or f"{ent.name} {doc_id}"
+            return m.resource("Event", slugify(str(key))), "new-unnamed-event"
+        base = sorted(ent.acronyms)[0] if ent.type == "Project" and ent.acronyms else ent.name
+        if ent.type == "Event":
+            base = re.split(r"\s*:\s+", ent.name)[0]
+        return m.resource(ent.type, slugify(base)), "new"
+
+    def _fuzzy_event(self, names: list[str]) -> tuple[URIRef, str] | None:
+        """Event titles that differ by an inflection ("Narrative matters" / "Narratives matter")."""
+        for n in names:
+            short = fold(re.split(r"\s*:\s+", n)[0])
+            if len(short) < 8:
+                continue
+            for (typ, known_name), iri in self.by_name.items():
+                if typ != "Event" or len(known_name) < 8:
+                    continue
+                known_short = re.split(r"\s*:\s+", known_name)[0]
+                if fuzz.ratio(short, known_short) >= 90:
+                    return iri, f"similar-title:{n}~{known_short}"
+        return None
+
+
+def authority_names(city: Any) -> set[str]:
+    """The usual names of a city's local authority, in English and in the country's language."""
+    name = city.name
+    names = {f"Municipality of {name}", f"{name} City Council", f"City of {name}", f"{name} municipality"}
+    native = NATIVE_AUTHORITY.get(getattr(city, "country_code", ""))
+    if native:
+        names.add(native.format(name))
+    return names
+
+
+def type_iri(ent: Entity) -> URIRef:
+    """The most specific ontology class of an entity."""
+    if ent.type == "Organisation" and ent.kind in ORG_KINDS:
+        return IKG[ent.kind]
+    if ent.type == "Place" and ent.kind in ("City", "Country", "Region"):
+        return IKG[ent.kind]
+    return IKG[ent.type]
