@@ -76,11 +76,12 @@ def document_triples(resolved: Resolved, minter: Minter, *, threshold: float = 0
         sentences.add(span)
         return _char_iri(doc_iri, span.start, span.end)
 
-    countries: dict[int, object] = {}
+    countries: dict[int, list[object]] = {}
     for r in resolved.entities.values():
         _entity_triples(r, doc_iri, context, out, sentence_iri, countries)
-    for info in countries.values():
-        _place_triples(info, minter, doc_iri, out)
+    for cities in countries.values():
+        for info in cities:
+            _place_triples(info, minter, doc_iri, out)
 
     for rel in ex.relations:
         if rel.confidence < threshold:
@@ -115,7 +116,7 @@ def document_triples(resolved: Resolved, minter: Minter, *, threshold: float = 0
 
 
 def _entity_triples(r: ResolvedEntity, doc_iri: URIRef, context: URIRef, out: list[Triple],
-                    sentence_iri: object, countries: dict[int, object]) -> None:
+                    sentence_iri: object, countries: dict[int, list[object]]) -> None:
     ent = r.entity
     s = r.iri
     add = out.append
@@ -136,7 +137,7 @@ def _entity_triples(r: ResolvedEntity, doc_iri: URIRef, context: URIRef, out: li
         info = ent.attrs["place"]
         _place_facts(s, info, out)
         if info.kind == "City" and info.country_geonames_id:
-            countries[info.country_geonames_id] = info
+            countries.setdefault(info.country_geonames_id, []).append(info)
     for m in ent.mentions:
         phrase = _char_iri(doc_iri, m.start, m.end)
         add((phrase, RDF.type, NIF.String))

@@ -48,7 +48,7 @@ MONTH_WORDS = {"january", "february", "march", "april", "may", "june", "july", "
                "thursday", "friday", "saturday", "sunday"}
 CONNECTORS = {"of", "for", "the", "and", "de", "di", "del", "della", "delle", "dei", "la", "le", "les",
               "des", "du", "van", "von", "der", "den", "für", "&", "y", "e", "et", "und", "per", "on",
-              "sin", "in", "da", "do", "dos", "das", "al", "el", "–", "-", "i", "na", "za", "pro"}
+              "sin", "da", "do", "dos", "das", "al", "el", "–", "-", "i", "na", "za", "pro"}
 ROLE_WORDS = (r"(?:project\s+|programme\s+|general\s+|executive\s+|managing\s+|deputy\s+|senior\s+|"
               r"junior\s+|local\s+|municipal\s+|communications?\s+|policy\s+|research\s+)*"
               r"(?:manager|coordinator|co-ordinator|director|officer|president|vice-president|head|"
@@ -284,7 +284,8 @@ _LOWER_STOP = {"itself", "themselves", "himself", "herself", "which", "that", "w
                "had", "is", "was", "were", "are", "will", "would", "can", "could", "also", "and", "but",
                "with", "from", "for", "through", "based", "active", "working", "itself", "members",
                "partners", "staff", "team", "where", "when", "while", "since", "then", "they", "their",
-               "there", "here", "this", "these", "those", "such", "other", "others", "new", "local", "one"}
+               "there", "here", "this", "these", "those", "such", "other", "others", "new", "local", "one",
+               "project", "projects", "city", "municipality", "organisation", "organization"}
 _STOP_TAIL = re.compile(r"(?:\s+(?:of|for|and|de|del|di|sin|&))+$")
 
 
@@ -295,6 +296,11 @@ def find_context_orgs(text: str, offset: int, lookup_place: Any = None) -> list[
     for k, pattern in enumerate(_ORG_CONTEXT):
         for m in pattern.finditer(text):
             name = _STOP_TAIL.sub("", m.group("name")).rstrip(".,;:")
+            name = re.sub(r"^(?:Representatives?|Members?|Team|Staff|Volunteers|Directors?|Head|Delegation|"
+                          r"Experts?|Researchers)\s+(?:of|from)\s+(?:the\s+)?", "", name)
+            if not name:
+                continue
+            s0 = m.start("name") + m.group("name").index(name) if name in m.group("name") else m.start("name")
             unit = re.match(r"\s+(?:department|office|service|unit|division|directorate)\b", text[m.end("name"):])
             if unit and name == m.group("name"):
                 name = name + text[m.end("name"):m.end("name") + unit.end()]
@@ -302,7 +308,7 @@ def find_context_orgs(text: str, offset: int, lookup_place: Any = None) -> list[
                 continue
             if not name or fold(name) in GENERIC_WORDS or fold(name).split()[0] in MONTH_WORDS:
                 continue
-            s = m.start("name")
+            s = s0
             cand = Cand(offset + s, offset + s + len(name), name, "Organisation", f"org_context:{k}",
                         kind=org_kind(name), conf=0.8)
             if lookup_place is not None:
@@ -519,7 +525,7 @@ _FUNCTION_WORDS = {"to", "of", "by", "the", "a", "an", "and", "in", "for", "with
                    "from", "as", "or", "that", "which", "this", "its", "their", "his", "her", "our"}
 _EVENTFUL = re.compile(
     r"\b(?:organi[sz]e[sd]?|organi[sz]ing|held|holds?|hosted|hosts?|gather(?:ed|s)?|met|meets?|meeting|"
-    r"took place|takes place|will take place|participat\w+|attend\w*|join\w*|took part|take part|"
+    r"took place|takes place|will take place|participat(?:e|es|ed|ing)\b|attend\w*|join(?:s|ed|ing)?\b|took part|take part|"
     r"led|launched|opened|moderated|facilitated|for the|in the framework of)\b", re.I)
 
 
@@ -539,7 +545,7 @@ def find_unnamed_events(text: str, offset: int, has_date: bool) -> list[Cand]:
             continue
         modifiers = words[:-1] if len(cat_word.split()) == 1 else words[: -len(cat_word.split())]
         # a bare definite "the meeting" is an anaphor, not a new event
-        if det == "the" and not modifiers:
+        if not modifiers and not m.group("pp"):
             continue
         # "the 1st session of a new edition of the X Talks": part of a named event, not a new one
         follow = text[m.end("np"):m.end("np") + 60]
@@ -550,7 +556,8 @@ def find_unnamed_events(text: str, offset: int, has_date: bool) -> list[Cand]:
             continue
         if cat_word.endswith("s") and cat_word not in {"tours", "talks"} and not has_date:
             continue
-        if not (has_date or _EVENTFUL.search(text)):
+        window = text[max(0, m.start() - 80):m.end() + 60]
+        if not (has_date or _EVENTFUL.search(window)):
             continue
         s = m.start("np")
         end = m.end("pp") if m.group("pp") else m.end("np")

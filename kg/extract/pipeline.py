@@ -269,6 +269,12 @@ class DocumentExtractor:
         if c.type == "Organisation" and c.kind == "LocalAuthority" and "city" in c.attrs:
             info = c.attrs["city"]
             return f"la:{info.geonames_id}", "Organisation", "LocalAuthority", clean_name(c.text)
+        if c.type == "Organisation" and c.kind == "LocalAuthority" and "city" not in c.attrs:
+            la = mentions.find_local_authorities(c.text, 0, self.place)
+            if la and la[0].end - la[0].start >= len(c.text.strip()) - 1:
+                c.attrs.update(la[0].attrs)
+                info = c.attrs["city"]
+                return f"la:{info.geonames_id}", "Organisation", "LocalAuthority", clean_name(c.text)
         if "ref" in c.attrs:
             info = c.attrs["ref"]
             return f"ref:{c.type}:{info.id}", c.type, getattr(info, "kind", None), info.name
@@ -312,6 +318,8 @@ class DocumentExtractor:
             ent.mentions.append(Mention(c.text, c.start, c.end, sent.span))
             self.mention_key[(c.start, c.end)] = key
         self._merge_project_titles()
+        self._merge_initialisms()
+        self._merge_events()
 
     def _merge_project_titles(self) -> None:
         """A factsheet's full title and acronym name one project."""
@@ -325,6 +333,75 @@ class DocumentExtractor:
             target.mentions += f.mentions
             target.attrs["full_title"] = f.attrs["full_title"]
             self.rekey(f.key, target.key)
+
+    def _merge_initialisms(self) -> None:
+        """An acronym-like organisation name that spells the initials of one longer name in the
+        document ("ICP" and "Integration Centre Prague") is the same organisation."""
+        from kg.extract.names import squash
+
+        orgs = [e for e in self.entities.values() if e.type == "Organisation"]
+        for e in list(orgs):
+            if e.key not in self.entities or not looks_like_acronym(e.name) or len(e.name) > 8:
+                continue
+            acr = squash(e.name)
+            hits = []
+            for f in orgs:
+                if f is e or f.key not in self.entities or looks_like_acronym(f.name):
+                    continue
+                words = [w for w in re.split(r"[\s–—-]+", f.name) if w and w[0].isalnum()]
+                initials = "".join(w[0] for w in words).lower()
+                major = "".join(w[0] for w in words if w[0].isupper()).lower()
+                if acr in (initials, major):
+                    hits.append(f)
+            if len(hits) == 1:
+                target = hits[0]
+                target.acronyms.add(e.name)
+                self.rekey(e.key, target.key)
+
+    def _merge_events(self) -> None:
+        """"The event is called X" names the event just spoken of; an unnamed event followed by its
+        quoted title is that title; unnamed events of one kind and ordinal are one."""
+        events = sorted((e for e in self.entities.values() if e.type == "Event"),
+                        key=lambda e: min((m.start for m in e.mentions), default=0))
+        for e in events:
+            if e.key not in self.entities:
+                continue
+            first = min((m.start for m in e.mentions), default=0)
+            if any(c.attrs.get("rename") for c in self.selected if c.start == first):
+                line_start = self.text.rfind("\n", 0, first) + 1
+                prior = [f for f in events if f is not e and f.key in self.entities and f.mentions
+                         and line_start <= min(m.start for m in f.mentions) < first]
+                if prior:
+                    target = prior[-1]
+                    target.names.add(target.name)
+                    target.name = e.name
+                    target.attrs.pop("unnamed", None)
+                    self.rekey(e.key, target.key)
+                    continue
+        for e in events:
+            if e.key not in self.entities or e.attrs.get("unnamed"):
+                continue
+            for m in e.mentions:
+                before = self.text[max(0, m.start - 4):m.start]
+                for f in events:
+                    if f is e or f.key not in self.entities or not f.attrs.get("unnamed"):
+                        continue
+                    if any(0 <= m.start - fm.end <= 4 and re.fullmatch(r"[\s,:“\"„]*", self.text[fm.end:m.start])
+                           for fm in f.mentions) and before is not None:
+                        e.names |= f.names | {f.name}
+                        self.rekey(f.key, e.key)
+        unnamed = [e for e in events if e.key in self.entities and
+                   (e.attrs.get("unnamed") or any(n != e.name for n in e.names))]
+        for i, e in enumerate(unnamed):
+            for f in unnamed[i + 1:]:
+                if e.key not in self.entities or f.key not in self.entities:
+                    continue
+                if e.attrs.get("category") != f.attrs.get("category"):
+                    continue
+                oe, of = _ordinal(e), _ordinal(f)
+                if oe and oe == of:
+                    e.names |= f.names | {f.name}
+                    self.rekey(f.key, e.key)
 
     def rekey(self, old: str, new: str) -> None:
         """Merge entity `old` into `new` and point its mentions and relations there."""
@@ -377,6 +454,17 @@ class DocumentExtractor:
             if not e.name:
                 e.name = next(iter(sorted(e.names | e.acronyms)), e.key)
         return Extraction(self.doc, self.entities, unique)
+
+
+_ORDINAL_RE = re.compile(r"\b(first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth|\d+(?:st|nd|rd|th))\b", re.I)
+
+
+def _ordinal(ent: Entity) -> str | None:
+    for n in ent.names | {ent.name}:
+        m = _ORDINAL_RE.search(n)
+        if m:
+            return m.group(1).lower()
+    return None
 
 
 def _kind(name: str) -> str | None:

@@ -11,7 +11,9 @@ import re
 from typing import TYPE_CHECKING, Any
 
 from kg.extract.mentions import EVENT_WORDS, ROLE_WORDS, event_anaphors
-from kg.extract.names import fold, title_case
+from kg.extract.names import fold, has_org_word, title_case
+
+from kg.model import Mention
 
 if TYPE_CHECKING:
     from kg.extract.pipeline import DocumentExtractor, Sentence
@@ -45,6 +47,7 @@ class RelationRules:
     def __init__(self, ex: DocumentExtractor) -> None:
         self.ex = ex
         self.masked: list[tuple[Sentence, str, list[str]]] = []
+        self.slot_spans: dict[int, list[tuple[int, int]]] = {}
         self.main_project: str | None = None
         self.main_event: str | None = None
         self.event_order: list[str] = []
@@ -61,6 +64,8 @@ class RelationRules:
         ex = self.ex
         for s in ex.sentences:
             keys: list[str] = []
+            spans: list[tuple[int, int]] = []
+            self.slot_spans[s.span.start] = spans
             parts: list[str] = []
             pos = s.span.start
             for c in ex.selected:
@@ -72,6 +77,7 @@ class RelationRules:
                 parts.append(ex.text[pos:c.start])
                 parts.append(f"⟨{self._tag(key)}:{len(keys)}⟩")
                 keys.append(key)
+                spans.append((c.start, c.end))
                 pos = c.end
             parts.append(ex.text[pos:s.span.end])
             self.masked.append((s, "".join(parts), keys))
@@ -116,7 +122,10 @@ class RelationRules:
                 info = ex.entities[city_key].attrs.get("place")
                 if info is None:
                     continue
-                self._local_authority(info, s)
+                la = self._local_authority(info, s)
+                span = self.slot_spans[s.span.start][int(m.group("c"))]
+                ex.mention_key[span] = la
+                ex.entities[la].mentions.append(Mention(ex.text[span[0]:span[1]], span[0], span[1], s.span))
 
     def _local_authority(self, info: Any, s: Sentence | None) -> str:
         key = f"la:{info.geonames_id}"
@@ -147,6 +156,8 @@ class RelationRules:
         self._project_places()
         self._people_orgs()
         self._partners_from_events()
+        self._author_partner()
+        self._bullet_partners()
         ex.relations = [r for r in ex.relations if r.subject in ex.entities
                         and (r.literal or r.object in ex.entities)]
 
@@ -173,21 +184,25 @@ class RelationRules:
                     break
 
     def _place_in_name(self, name: str) -> Any:
+        """The place an organisation's name holds ("Brno Integration Centre" -> Brno), if any:
+        European places first, then the largest."""
         words = re.findall(r"[A-ZÀ-Ž][\w'’-]+", name)
+        found = []
         for k in (2, 1):
             for i in range(len(words) - k + 1):
                 cand = " ".join(words[i:i + k])
-                if cand.lower() in {"centre", "center", "city", "union", "european", "university", "school",
-                                    "research", "hall", "development", "peace", "culture", "education",
-                                    "welcome", "solidarity", "integration", "radio", "new", "town"}:
+                if cand.lower() in _NOT_PLACES or has_org_word(cand):
                     continue
                 info = self.ex.place(cand)
                 if info is None:
                     continue
                 primary = fold(info.name) == fold(cand)
                 if info.kind == "Country" or (primary and info.population >= 5000) or info.population >= 100000:
-                    return info
-        return None
+                    found.append(info)
+        if not found:
+            return None
+        found.sort(key=lambda p: (not getattr(p, "in_europe", True), p.kind != "City", -p.population))
+        return found[0]
 
     def _factsheet(self) -> None:
         from kg.extract import genres
@@ -239,7 +254,7 @@ class RelationRules:
         # organisation located in a place
         for m in re.finditer(slot(ORG, "o") + r"(?:\s*\(⟨ORG:\d+⟩\))?\s*(?:,\s*)?(?:(?:an?|the)\s+[\w\s-]{0,40}?)?"
                              r"\b(?:based\s+in|located\s+in|headquartered\s+in|in|from\s+its\s+office\s+in)\s+(?:the\s+)?"
-                             + slot(PLACE, "p") + r"(?!\s*'s)", masked):
+                             + slot(PLACE, "p"), masked):
             add(k(m, "o"), "locatedIn", k(m, "p"), s, "org-in-place", 0.8)
         for m in re.finditer(slot(ORG, "o") + r"\s*(?:,\s*" + slot(CITY, "c") + r")?\s*\(\s*" + slot(PLACE, "p") + r"\s*\)", masked):
             add(k(m, "o"), "locatedIn", k(m, "p"), s, "org-place-brackets", 0.85)
@@ -265,7 +280,7 @@ class RelationRules:
             add(k(m, "p"), "memberOf", k(m, "o"), s, "org-possessive-person", 0.7)
 
         # coordinator: "Name, ... coordinator of P", "coordinator of the project at Org"
-        for m in re.finditer(slot(PER, "p") + r"[^⟨]*?\b(?:project\s+)?co-?ordinator\s+of\s+(?:the\s+)?(?:project\s+)?" + slot(PRJ, "j"), masked):
+        for m in re.finditer(slot(PER, "p") + r"(?:[^⟨]|⟨ORG:\d+⟩)*?\b(?:project\s+)?co-?ordinator\s+of\s+(?:the\s+)?(?:project\s+)?" + slot(PRJ, "j"), masked):
             for org in self._orgs_of_person(k(m, "p"), masked, keys):
                 add(k(m, "j"), "coordinator", org, s, "person-coordinator-of-project", 0.85)
         for m in re.finditer(r"co-?ordinator\s+of\s+the\s+project\s+(?:at|in|from)\s+(?:the\s+)?" + slot(ORG, "o"), masked):
@@ -370,7 +385,8 @@ class RelationRules:
             s = ex.sentence_at(entry.rest_start)
             if s is None:
                 continue
-            line = [(ss, mm, kk) for ss, mm, kk in self.masked if entry.line_start <= ss.span.start < entry.line_end]
+            line = [(ss, re.sub(r"^\s*[\d./]+(?:\s*[–—-]\s*[\d./]+)?\s*[–—:-]+\s*", "", mm), kk)
+                    for ss, mm, kk in self.masked if entry.line_start <= ss.span.start < entry.line_end]
             masked = " ".join(mm for _, mm, _ in line)
             first = line[0] if line else None
             actor = None
@@ -473,8 +489,9 @@ class RelationRules:
         for m in re.finditer(r"(?:organi[sz]ed|hosted|convened|run|held|led)\s+(?:also\s+)?by\s+(?:the\s+)?" + slot(ORG, "o"), masked):
             target = self._nearest_event(all_events, m.start())
             add(target, "organisedBy", k(m, "o"), s, "event-organised-by", 0.85)
-        for m in re.finditer(slot(AGENT, "o") + r"(?:\s*\(⟨ORG:\d+⟩\))?\s+(?:\w+\s+)?" + ORGANISE + r"\s+(?:the\s+|a\s+|an\s+|its\s+|their\s+)?(?:[\w-]+\s+){0,5}?" + slot(EVT, "e"), masked):
-            add(k(m, "e"), "organisedBy", k(m, "o"), s, "org-organises-event", 0.8)
+        for m in re.finditer(r"(?P<list>⟨(?:ORG|PER):\d+⟩" + _LIST.format(t=AGENT) + r")(?:\s*\(⟨ORG:\d+⟩\))?\s+(?:\w+\s+)?" + ORGANISE + r"\s+(?:the\s+|a\s+|an\s+|its\s+|their\s+)?(?:[\w-]+\s+){0,5}?" + slot(EVT, "e"), masked):
+            for idx in re.findall(r"⟨(?:ORG|PER):(\d+)⟩", m.group("list")):
+                add(k(m, "e"), "organisedBy", keys[int(idx)], s, "org-organises-event", 0.8)
         for m in re.finditer(r"(?:opened|moderated|facilitated|chaired|attended)\s+(?:and\s+\w+\s+)?by\s+(?:the\s+)?" + slot(AGENT, "o"), masked):
             target = self._nearest_event(all_events, m.start())
             add(k(m, "o"), "participatedIn", target, s, "event-moderated-by", 0.8)
@@ -514,6 +531,46 @@ class RelationRules:
             add(self._nearest_event(all_events, m.end()), "activityOf", k(m, "j"), s, "project-partners-meet", 0.85)
         if self.main_project and re.search(r"\b(?:project|consortium)\s+partners\s+(?:meet|met|gathered|gather)\b", masked):
             add(self._nearest_event(all_events, 0), "activityOf", self.main_project, s, "project-partners-meet", 0.8)
+
+    def _author_partner(self) -> None:
+        """A news item in the first person ("to share our experience") speaks for the organisation
+        that is its subject; the project in its title is that organisation's project."""
+        ex = self.ex
+        if not self.main_project or ex.is_factsheet or ex.timeline:
+            return
+        first_line_end = ex.text.find("\n") if "\n" in ex.text else len(ex.text)
+        if not any(m.start < first_line_end for m in ex.entities[self.main_project].mentions):
+            return
+        for s, masked, keys in self.masked:
+            m = re.match(r"\s*(?:The\s+)?⟨ORG:(\d+)⟩[^⟨.]*\b(?:our|we)\b", masked)
+            if m:
+                ex.add_relation(self.main_project, "hasPartner", keys[int(m.group(1))], s, "first-person-author", 0.6)
+                return
+
+    def _bullet_partners(self) -> None:
+        """Bullets under "… brings together:" / "Partners:" list the project's partners."""
+        from kg.extract import genres
+
+        ex = self.ex
+        if not self.main_project:
+            return
+        lines = ex.text.split("\n")
+        pos, intro_ok = 0, False
+        for line in lines:
+            is_bullet = bool(genres.BULLET_RE.match(line))
+            if not is_bullet and line.strip():
+                intro_ok = bool(re.search(r"(?i)(?:partner|consortium|brings together|members|led by)[^:]*:\s*$", line))
+            elif is_bullet and intro_ok:
+                s = ex.sentence_at(pos + len(line) - len(line.lstrip()) + 2)
+                for c in ex.selected:
+                    if pos <= c.start < pos + len(line):
+                        key = ex.mention_key.get((c.start, c.end))
+                        if key and ex.entities[key].type == "Organisation":
+                            if s is not None:
+                                ex.add_relation(self.main_project, "hasPartner", key, s, "bullet-partner", 0.8)
+                                self._org_list_place(key, c.end, pos + len(line), s)
+                            break
+            pos += len(line) + 1
 
     def _nearest_event(self, events: list[tuple[int, str]], pos: int) -> str:
         before = [e for e in events if e[0] <= pos]
@@ -555,7 +612,7 @@ class RelationRules:
         for s, masked, keys in self.masked:
             if s.span.start < start:
                 continue
-            m = re.match(r"\s*(?:The\s+)?(?:(?:[Rr]epresentatives|[Tt]he team|[Mm]embers)\s+of\s+(?:the\s+)?)?⟨(ORG|PER):(\d+)⟩[^⟨]{0,80}?(?:⟨(?:ORG|CITY|CTRY|PRJ):\d+⟩[^⟨]{0,80}?){0,4}\b" + SPEAK + r"\b", masked)
+            m = re.search(r"(?:^|,\s*(?:while|and|whereas)\s+|;\s*)\s*(?:The\s+|the\s+)?(?:(?:[Rr]epresentatives|[Tt]eam|[Mm]embers)\s+of\s+(?:the\s+)?)?⟨(ORG|PER):(\d+)⟩[^⟨]{0,80}?(?:⟨(?:ORG|CITY|CTRY|PRJ):\d+⟩[^⟨]{0,80}?){0,4}\b" + SPEAK + r"\b", masked)
             if not m:
                 continue
             agent = keys[int(m.group(2))]
@@ -627,6 +684,10 @@ class RelationRules:
                 ent.names.add(ent.name.split(":")[0].strip())
 
 
+_NOT_PLACES = {"centre", "center", "city", "union", "european", "university", "school", "research", "hall",
+               "development", "peace", "culture", "education", "welcome", "solidarity", "integration", "radio",
+               "new", "town", "open", "kitchen", "folk", "high", "social", "intercultural", "international",
+               "refugee", "migrant", "women", "network", "bar", "local", "council", "multicultural", "support"}
 _MODIFIERS = re.compile(r"^(?:(?:first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth|eleventh|twelfth|last|final|\d+(?:st|nd|rd|th)|one|two|three|four|five|(?:one|two|three|four|five|\d)-day|half-day|full-day)\s+)+", re.I)
 
 
