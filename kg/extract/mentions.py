@@ -324,9 +324,11 @@ def find_context_orgs(text: str, offset: int, lookup_place: Any = None) -> list[
 
 # --- projects ---------------------------------------------------------------------
 
-_PROJECT_NAME = r"(?P<name>(?:[A-Z0-9][A-Za-z0-9+&'’-]*[A-Z0-9+]|[A-Z]{2,})(?:\s+(?:&|and|AND|[A-Z0-9][A-Z0-9+&'’-]+)){0,3})"
+_PROJECT_NAME = (r"(?P<name>(?:[A-Z0-9][A-Za-z0-9+&'’-]*[A-Z0-9+]|[A-Z]{2,})"
+                 r"(?:\s+(?:&|and|AND)\s+[A-Z0-9][A-Z0-9+&'’-]+|\s+[A-Z0-9][A-Z0-9+&'’-]+){0,3})")
+_ROLE_AFTER = r"(?!\s+(?:manager|coordinator|co-ordinator|officer|director|leader|lead|team|assistant|partner\s+at))"
 _PROJECT_PATTERNS = [
-    re.compile(rf"{_PROJECT_NAME}\s+(?:[Pp]roject|PROJECT|[Cc]onsortium|[Pp]artners(?:hip)?|[Nn]etwork|[Pp]artner [Oo]rgani[sz]ations)\b"),
+    re.compile(rf"{_PROJECT_NAME}\s+(?:[Pp]roject{_ROLE_AFTER}|PROJECT|[Cc]onsortium|[Pp]artners(?:hip)?|[Nn]etwork|[Pp]artner [Oo]rgani[sz]ations)\b"),
     re.compile(rf"\b(?:[Pp]roject|EU-funded project|funded project|[Pp]roject acronym:?)\s+{_PROJECT_NAME}"),
     re.compile(rf"\b(?:coordinator|partners?|partnership|consortium)\s+of\s+(?:the\s+)?{_PROJECT_NAME}\b"),
     re.compile(rf"\b(?:[Tt]he|of|our)\s+{_PROJECT_NAME}\s+(?:webinar|conference|meeting|workshop|team)s?\b"),
@@ -400,6 +402,10 @@ def find_places(sent: Any, offset: int, lookup_place: Any) -> list[Cand]:
                 continue
             primary = fold(info.name) == fold(name) or info.kind == "Country"
             before = sent.text[: span.start_char - sent.start_char]
+            after = sent.text[span.end_char - sent.start_char:]
+            if re.match(r"(?:['’]s)?\s+(?:district|neighbourhood|neighborhood|quarter|area|street|square|"
+                        r"avenue|road|park|station|airport|bridge|hall)\b", after, re.I):
+                continue
             if not primary and span[0].i not in ents:
                 continue
             strong = (info.kind == "Country" or span[0].i in ents or bool(_PLACE_PREP.search(before))
@@ -489,6 +495,8 @@ def find_named_events(text: str, offset: int) -> list[Cand]:
             continue
         if fold(first) in MONTH_WORDS or has_org_word(" ".join(words[:-1])):
             continue
+        if re.search(rf"\b{_ORDINAL}\s+$", text[max(0, m.start() - 15):m.start()], re.I):
+            continue
         if text[: m.start()].rstrip().endswith(("the", "The")) or m.start() == 0 or True:
             s = m.start("title")
             out.append(Cand(offset + s, offset + s + len(title), title, "Event", "event_named",
@@ -545,7 +553,7 @@ def find_unnamed_events(text: str, offset: int, has_date: bool) -> list[Cand]:
             continue
         modifiers = words[:-1] if len(cat_word.split()) == 1 else words[: -len(cat_word.split())]
         # a bare definite "the meeting" is an anaphor, not a new event
-        if not modifiers and not m.group("pp"):
+        if not modifiers and (not m.group("pp") or not has_date):
             continue
         # "the 1st session of a new edition of the X Talks": part of a named event, not a new one
         follow = text[m.end("np"):m.end("np") + 60]

@@ -200,15 +200,25 @@ class DocumentExtractor:
     def _propagate(self) -> None:
         """Every other occurrence of a name found once is a mention too."""
         seen: dict[str, Cand] = {}
+
+        def rank(c: Cand) -> tuple[int, int]:
+            # "X project" says project; an organisation context says organisation; then priority
+            return (c.rule == "project:0", c.prio)
+
         for c in self.cands:
             if c.type in ("Project", "Organisation", "Person") and len(c.text) >= 3 and \
                     not c.rule.startswith(("spacy_org", "local_authority")):
                 key = c.text.strip()
-                if key not in seen or c.prio > seen[key].prio:
+                if key not in seen or rank(c) > rank(seen[key]):
                     seen[key] = c
+        originals = [x for x in self.cands if x.prio >= 60]
         for name, c in seen.items():
             flags = 0 if (c.type != "Organisation" or any(ch.isupper() for ch in name)) else re.I
             for m in re.finditer(rf"(?<![\w-]){re.escape(name)}(?![\w-])", self.text, flags):
+                inside = any(x.start <= m.start() and m.end() <= x.end and (x.end - x.start) > len(name)
+                             and x.type != c.type for x in originals)
+                if inside:
+                    continue
                 if not any(x.start == m.start() and x.end == m.end() and x.type == c.type for x in self.cands):
                     self.cands.append(Cand(m.start(), m.end(), m.group(0), c.type, c.rule, kind=c.kind,
                                            conf=c.conf, attrs=dict(c.attrs)))
@@ -244,6 +254,9 @@ class DocumentExtractor:
 
     def _select(self) -> None:
         """Keep the best non-overlapping candidates (priority, then length)."""
+        strong_projects = {c.text for c in self.cands if c.rule == "project:0"}
+        self.cands = [c for c in self.cands if not (c.type == "Organisation" and c.text in strong_projects
+                                                    and "ref" not in c.attrs)]
         org_names = {c.text for c in self.cands if c.type == "Organisation" and c.rule.startswith("org_context")}
         self.cands = [c for c in self.cands if not (c.type == "Project" and c.text in org_names
                                                     and c.rule != "project:0")]

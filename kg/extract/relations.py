@@ -542,7 +542,7 @@ class RelationRules:
         if not any(m.start < first_line_end for m in ex.entities[self.main_project].mentions):
             return
         for s, masked, keys in self.masked:
-            m = re.match(r"\s*(?:The\s+)?⟨ORG:(\d+)⟩[^⟨.]*\b(?:our|we)\b", masked)
+            m = re.match(r"\s*(?:The\s+)?⟨ORG:(\d+)⟩[^.]*?\b(?:our|we)\b", masked)
             if m:
                 ex.add_relation(self.main_project, "hasPartner", keys[int(m.group(1))], s, "first-person-author", 0.6)
                 return
@@ -612,16 +612,14 @@ class RelationRules:
         for s, masked, keys in self.masked:
             if s.span.start < start:
                 continue
-            m = re.search(r"(?:^|,\s*(?:while|and|whereas)\s+|;\s*)\s*(?:The\s+|the\s+)?(?:(?:[Rr]epresentatives|[Tt]eam|[Mm]embers)\s+of\s+(?:the\s+)?)?⟨(ORG|PER):(\d+)⟩[^⟨]{0,80}?(?:⟨(?:ORG|CITY|CTRY|PRJ):\d+⟩[^⟨]{0,80}?){0,4}\b" + SPEAK + r"\b", masked)
-            if not m:
-                continue
-            agent = keys[int(m.group(2))]
-            ex.add_relation(agent, "participatedIn", ev, s, "speaker-participates", 0.7)
-            ex.entities[agent].attrs.setdefault("speaker_of", set()).add(ev)
-            if m.group(1) == PER:
-                for org in self._orgs_of_person(agent, masked, keys):
-                    ex.add_relation(org, "participatedIn", ev, s, "speaker-org-participates", 0.7)
-                    ex.entities[org].attrs.setdefault("speaker_of", set()).add(ev)
+            for m in re.finditer(r"(?:^|,\s*(?:while|and|whereas)\s+|;\s*)\s*(?:The\s+|the\s+)?(?:(?:[Rr]epresentatives|[Tt]eam|[Mm]embers)\s+of\s+(?:the\s+)?)?⟨(ORG|PER):(\d+)⟩[^⟨]{0,80}?(?:⟨(?:ORG|CITY|CTRY|PRJ):\d+⟩[^⟨]{0,80}?){0,4}\b" + SPEAK + r"\b", masked):
+                agent = keys[int(m.group(2))]
+                ex.add_relation(agent, "participatedIn", ev, s, "speaker-participates", 0.7)
+                ex.entities[agent].attrs.setdefault("speaker_of", set()).add(ev)
+                if m.group(1) == PER:
+                    for org in self._orgs_of_person(agent, masked, keys):
+                        ex.add_relation(org, "participatedIn", ev, s, "speaker-org-participates", 0.7)
+                        ex.entities[org].attrs.setdefault("speaker_of", set()).add(ev)
 
     def _partners_from_events(self) -> None:
         """Organisations holding or speaking at a project's own meeting are its partners."""
