@@ -143,7 +143,8 @@ def capitalised_runs(sent: Any) -> list[tuple[int, int]]:
                     j += 1
                     continue
                 if t.text.lower() in CONNECTORS and j + 1 < n and (_is_cap(toks[j + 1]) or (
-                        toks[j + 1].text.lower() in {"the", "la", "de"} and j + 2 < n and _is_cap(toks[j + 2]))):
+                        toks[j + 1].text.lower() in {"the", "la", "de"} and t.text.lower() != "and"
+                        and j + 2 < n and _is_cap(toks[j + 2]))):
                     j += 1
                     continue
                 break
@@ -182,6 +183,9 @@ def find_local_authorities(text: str, offset: int, lookup_place: Any) -> list[Ca
     out = []
     for m in _LA_PREFIX.finditer(text):
         head = m.group("head")
+        if head.lower() in ("city", "town", "city council", "city hall", "municipality", "municipalities") and \
+                not re.match(r"(?i)\S+(?:\s+\S+)?\s+of\s", text[m.start():]):
+            continue
         places = [("place", m.group("place"))]
         if m.group("place2") and head.lower().startswith("municipalit"):
             places.append(("place2", m.group("place2")))
@@ -242,7 +246,7 @@ def find_keyword_orgs(sent: Any, offset: int, lookup_place: Any) -> list[Cand]:
             continue
         span = sent[i:j]
         text = span.text
-        if not has_org_word(text) or len(text) < 4:
+        if not has_org_word(text) or len(text) < 4 or len(text.split()) < 2:
             continue
         words = [w.lower() for w in text.split()]
         if all(w in GENERIC_WORDS or w in CONNECTORS for w in words):
@@ -384,6 +388,7 @@ def find_places(sent: Any, offset: int, lookup_place: Any) -> list[Cand]:
     toks = list(sent)
     n = len(toks)
     ents = {t.i for e in sent.ents if e.label_ in ("GPE", "LOC") for t in e}
+    last_place_end = -10
     for i in range(n):
         if not _is_cap(toks[i]):
             continue
@@ -408,13 +413,16 @@ def find_places(sent: Any, offset: int, lookup_place: Any) -> list[Cand]:
                 continue
             if not primary and span[0].i not in ents:
                 continue
+            between = [t.text for t in toks[last_place_end:i]] if last_place_end >= 0 else ["x"]
+            listed = all(w in {",", "and", "or", "the"} for w in between) and i - last_place_end <= 3
             strong = (info.kind == "Country" or span[0].i in ents or bool(_PLACE_PREP.search(before))
-                      or info.population >= 100000)
+                      or info.population >= 100000 or listed)
             if not strong:
                 continue
             out.append(Cand(offset + span.start_char - sent.start_char,
                             offset + span.end_char - sent.start_char, name, "Place", "place",
                             kind=info.kind, conf=0.85 if strong else 0.6, attrs={"place": info}))
+            last_place_end = j
             break
     return out
 

@@ -103,7 +103,7 @@ class DocumentExtractor:
 
     def _sentences(self) -> None:
         for line in parse_lines(self.nlp, self.text):
-            for sent in line.doc.sents:
+            for sent in _merge_open_quotes(list(line.doc.sents)):
                 start = line.offset + sent.start_char
                 end = line.offset + sent.end_char
                 raw = self.text[start:end]
@@ -467,6 +467,26 @@ class DocumentExtractor:
             if not e.name:
                 e.name = next(iter(sorted(e.names | e.acronyms)), e.key)
         return Extraction(self.doc, self.entities, unique)
+
+
+_OPEN_QUOTES = "“„«"
+_CLOSE_QUOTES = "”»"
+
+
+def _merge_open_quotes(sents: list[Any]) -> list[Any]:
+    """Join sentences that spaCy split inside a quotation ("“TITLE: SUBTITLE”")."""
+    out: list[Any] = []
+    for sent in sents:
+        if out:
+            prev = out[-1]
+            text = prev.text
+            opened = sum(text.count(q) for q in _OPEN_QUOTES) > sum(text.count(q) for q in _CLOSE_QUOTES)
+            straight = text.count('"') % 2 == 1
+            if opened or straight:
+                out[-1] = prev.doc[prev.start:sent.end]
+                continue
+        out.append(sent)
+    return out
 
 
 _ORDINAL_RE = re.compile(r"\b(first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth|\d+(?:st|nd|rd|th))\b", re.I)

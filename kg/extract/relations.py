@@ -409,8 +409,9 @@ class RelationRules:
                 ex.new_entity(item, "Activity", label, rule="timeline-line", conf=0.8, sentence=s,
                               start=entry.rest_start, end=entry.rest_start + len(entry.rest.split(".")[0]))
                 ex.entities[item].attrs["date_text"] = entry.date.first.isoformat()
+            dated = any(r.subject == item and r.predicate in ("date", "startDate") for r in ex.relations)
             for prop, value, dt in dprops:
-                if not any(r.subject == item and r.predicate in ("date", "startDate") for r in ex.relations) or item.startswith("activity:"):
+                if not dated or item.startswith("activity:"):
                     ex.add_relation(item, prop, value, s, "timeline-date", 0.9, literal=True, datatype=dt)
             if actor:
                 if item == event_key and participates and not organises:
