@@ -179,7 +179,7 @@ class DocumentExtractor:
     def _timeline_actors(self) -> None:
         verbs = r"(?:\s+(?:officially|also|again|then|will|continues|is|are|has|have))*\s+[a-z]+(?:s|ed)\b"
         for entry in self.timeline:
-            m = re.match(rf"(?:The\s+)?(?P<actor>[A-ZÀ-Ž][^,.;:]*?)(?:\s+[–—-]\s+|{verbs})", entry.rest)
+            m = re.match(rf"(?:The\s+)?(?!The\s)(?P<actor>[A-ZÀ-Ž][^,.;:]*?)(?:\s+[–—-]\s+|{verbs})", entry.rest)
             if not m:
                 continue
             actor = m.group("actor").strip()

@@ -420,6 +420,10 @@ class RelationRules:
                     ex.add_relation(item, "organisedBy", actor, s, "timeline-actor", 0.85)
                 if event_key and item != event_key:
                     ex.add_relation(actor, "participatedIn", event_key, s, "timeline-participant", 0.8)
+            if event_key and item != event_key and not any(
+                    r.subject == event_key and r.predicate in ("date", "startDate") for r in ex.relations):
+                for prop, value, dt in dprops:
+                    ex.add_relation(event_key, prop, value, s, "timeline-event-date", 0.7, literal=True, datatype=dt)
             if self.main_project:
                 ex.add_relation(item, "activityOf", self.main_project, s, "timeline-of-project", 0.75)
                 if actor and ex.entities[actor].type == "Organisation" and first is not None and \
