@@ -305,9 +305,9 @@ def find_context_orgs(text: str, offset: int, lookup_place: Any = None) -> list[
             if not name:
                 continue
             s0 = m.start("name") + m.group("name").index(name) if name in m.group("name") else m.start("name")
-            unit = re.match(r"\s+(?:department|office|service|unit|division|directorate)\b", text[m.end("name"):])
-            if unit and name == m.group("name"):
-                name = name + text[m.end("name"):m.end("name") + unit.end()]
+            unit = re.match(r"\s+(?:department|office|service|unit|division|directorate)\b", text[s0 + len(name):])
+            if unit:
+                name = name + text[s0 + len(name):s0 + len(name) + unit.end()]
             if name.islower() and (name in _LOWER_STOP or k != 0):
                 continue
             if not name or fold(name) in GENERIC_WORDS or fold(name).split()[0] in MONTH_WORDS:
