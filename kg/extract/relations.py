@@ -29,7 +29,7 @@ PLACE = "CITY|CTRY"
 AGENT = "ORG|PER"
 _LIST = r"(?:(?:\s*,\s*|\s+and\s+|\s*,\s*and\s+)⟨(?:{t}):\d+⟩)*"
 
-PARTICIPATE = (r"(?:participat\w*|took part|take[s]? part|taking part|attend\w*|join\w*|"
+PARTICIPATE = (r"(?:participat(?:e|es|ed|ing)\b|took part|take[s]? part|taking part|attend\w*|join\w*|"
                r"was invited|were invited|invited|spoke|speaks?|moderat\w*|present\w*|gathered|met|meet|"
                r"contributed|represented)")
 ORGANISE = r"(?:organi[sz]\w*|host\w*|held|holds?|hold|runs?|ran|convene\w*|launch\w*|moves?|opens?|opened|co-organi[sz]\w*)"
@@ -446,13 +446,19 @@ class RelationRules:
         ex = self.ex
         last_event: str | None = None
         timeline_lines = [(e.line_start, e.line_end) for e in ex.timeline]
+        current_line = None
         for s, masked, keys in self.masked:
-            in_timeline = any(a <= s.span.start < b for a, b in timeline_lines)
+            line = next(((a, b) for a, b in timeline_lines if a <= s.span.start < b), None)
+            in_timeline = line is not None
+            if line != current_line:
+                current_line = line
+                if in_timeline:
+                    last_event = None  # a timeline line speaks only of its own events
             events = [(m.start(), keys[int(m.group("e"))]) for m in re.finditer(slot(EVT, "e"), masked)]
             anaphors = []
             if not events:
                 for a_start, _a_end, cat in event_anaphors(masked):
-                    target = self._resolve_anaphor(cat, last_event)
+                    target = self._resolve_anaphor(cat, last_event, in_timeline)
                     if target:
                         anaphors.append((a_start, target))
                 if re.match(r"\s*(?:It|This)\s+(?:was|is|will be)\s+(?:organi[sz]ed|hosted|held|part)", masked) and last_event:
@@ -464,13 +470,20 @@ class RelationRules:
             last_event = events[-1][1] if events else ev
             self._event_sentence(s, masked, keys, ev, all_events, in_timeline)
 
-    def _resolve_anaphor(self, cat: str, last_event: str | None) -> str | None:
+    def _resolve_anaphor(self, cat: str, last_event: str | None, local: bool = False) -> str | None:
+        """The event a definite description ("the conference") refers to: the last one spoken of
+        when compatible, else the document's main event (never across timeline lines)."""
         ex = self.ex
-        compatible = []
-        for key in self.event_order:
+
+        def fits(key: str) -> bool:
             ecat = ex.entities[key].attrs.get("category", "event")
-            if cat in ("event", "meeting") or ecat in (cat, "event") or {cat, ecat} <= {"conference", "talks"}:
-                compatible.append(key)
+            return cat in ("event", "meeting") or ecat in (cat, "event") or {cat, ecat} <= {"conference", "talks"}
+
+        if last_event is not None and last_event in ex.entities and fits(last_event):
+            return last_event
+        if local:
+            return None
+        compatible = [key for key in self.event_order if key in ex.entities and fits(key)]
         if not compatible:
             return None
         if self.main_event in compatible:
@@ -638,7 +651,7 @@ class RelationRules:
                 if r2.predicate == "organisedBy" and r2.subject == ev:
                     org = r2.object
                 elif r2.predicate == "participatedIn" and r2.object == ev and r2.rule in (
-                        "speaker-participates", "speaker-org-participates", "event-between", "agent-participates"):
+                        "speaker-participates", "speaker-org-participates", "event-between"):
                     org = r2.subject
                 if isinstance(org, str) and org in ex.entities and ex.entities[org].type == "Organisation":
                     ex.add_relation(proj, "hasPartner", org, r2.sentence, "partner-at-project-event", 0.7)
