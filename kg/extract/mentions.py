@@ -23,7 +23,7 @@ from kg.extract.names import (
 PRIO = {
     "programme": 90, "known_org": 85, "factsheet": 84, "local_authority": 80, "event_title": 78,
     "org_context": 75, "project": 72, "org_keyword": 70, "event_named": 68, "person": 60,
-    "place": 50, "event_unnamed": 40, "spacy_org": 30,
+    "place": 50, "event_unnamed": 40, "spacy_org": 30, "person:context": 62,
 }
 
 EVENT_WORDS = {
@@ -36,7 +36,7 @@ EVENT_WORDS = {
     "festival": "festival", "fair": "festival", "campaign": "campaign", "tour": "tour", "tours": "tour",
     "screening": "screening", "talks": "talks", "hackathon": "workshop", "camp": "camp",
     "celebration": "celebration", "ceremony": "celebration", "event": "event", "events": "event",
-    "assembly": "meeting", "kick-off": "meeting", "kickoff": "meeting", "study visit": "visit",
+    "assembly": "meeting", "study visit": "visit",
     "masterclass": "training", "bootcamp": "training", "lecture": "lecture", "debate": "session",
 }
 UNNAMED_OK = {"conference", "seminar", "webinar", "workshop", "session", "meeting", "exchange",
@@ -75,7 +75,7 @@ class Cand:
     @property
     def prio(self) -> int:
         """Priority of the rule that found this candidate."""
-        return PRIO.get(self.rule.split(":")[0], 10)
+        return PRIO.get(self.rule, PRIO.get(self.rule.split(":")[0], 10))
 
 
 # --- reference names --------------------------------------------------------------
@@ -377,8 +377,35 @@ def find_people(sent: Any, offset: int) -> list[Cand]:
     return out
 
 
+_PERSON_NAME = r"(?P<name>[A-ZÀ-Ž][a-zà-ž'’-]+(?:\s+(?:[A-ZÀ-Ž][a-zà-ž'’-]+|van|von|de|der|da|di|del|la|le)){1,3})"
+_PERSON_CONTEXT = [
+    re.compile(_PERSON_NAME + rf",\s+(?:the\s+|a\s+|an\s+|our\s+)?(?:new\s+|newly appointed\s+)?{ROLE_WORDS}\b"),
+    re.compile(_PERSON_NAME + r"\s+from\s+(?:the\s+)?(?:organi[sz]ation\s+|association\s+|NGO\s+)?[A-Z]"),
+    re.compile(rf"\b(?:the\s+)?{ROLE_WORDS}\s+" + _PERSON_NAME + r"\s+(?:will|said|says|explained|presented|gave|opened|moderated)\b"),
+]
+
+
+def find_role_people(text: str, offset: int, lookup_place: Any) -> list[Cand]:
+    """People named with a role or an affiliation ("Ana Horvat, project manager at X", "Y from Z")."""
+    out = []
+    for pattern in _PERSON_CONTEXT:
+        for m in pattern.finditer(text):
+            name = m.group("name")
+            words = name.split()
+            if has_org_word(name) or any(w.lower() in GENERIC_WORDS or fold(w) in MONTH_WORDS for w in words):
+                continue
+            if words[0] in ("The", "A", "An", "Our", "Their", "On", "In", "At", "From", "With", "By"):
+                continue
+            if lookup_place(name) is not None:
+                continue
+            s = m.start("name")
+            out.append(Cand(offset + s, offset + s + len(name), name, "Person", "person:context", conf=0.8))
+    return out
+
+
 # --- places -----------------------------------------------------------------------
 
+_NOT_NAME_POS = {"ADJ", "VERB", "ADV", "ADP", "DET", "PRON", "AUX", "CCONJ", "SCONJ", "INTJ", "NUM"}
 _PLACE_PREP = re.compile(r"(?:\b(?:in|from|across|at|to|of|near|around|between)\s+(?:the\s+)?|\(\s*)$")
 
 
@@ -413,8 +440,13 @@ def find_places(sent: Any, offset: int, lookup_place: Any) -> list[Cand]:
                 continue
             if not primary and span[0].i not in ents:
                 continue
+            if k == 1 and span[0].pos_ in _NOT_NAME_POS and not _PLACE_PREP.search(before):
+                continue
+            if not getattr(info, "in_europe", True) and info.kind != "Country" and span[0].i not in ents \
+                    and info.population < 100000:
+                continue
             between = [t.text for t in toks[last_place_end:i]] if last_place_end >= 0 else ["x"]
-            listed = all(w in {",", "and", "or", "the"} for w in between) and i - last_place_end <= 3
+            listed = bool(between) and all(w in {",", "and", "or", "the"} for w in between) and i - last_place_end <= 3
             strong = (info.kind == "Country" or span[0].i in ents or bool(_PLACE_PREP.search(before))
                       or info.population >= 100000 or listed)
             if not strong:

@@ -114,7 +114,7 @@ OTHER_ORG_WORDS = [
     "radio", "television", "tv", "newspaper", "magazine", "school", "lab", "hub", "think tank",
     "company", "ltd", "gmbh", "bar association", "office", "department", "service", "services",
     "bank", "hospital", "clinic", "library", "museum", "theatre", "theater", "team", "group",
-    "council", "board", "kitchen",
+    "council", "board", "kitchen", "house",
 ]
 ORG_HEAD_WORDS = sorted(
     set(LOCAL_AUTHORITY_WORDS + NGO_WORDS + RESEARCH_WORDS + PUBLIC_BODY_WORDS + OTHER_ORG_WORDS),

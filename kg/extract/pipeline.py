@@ -133,6 +133,7 @@ class DocumentExtractor:
             cands += mentions.find_event_renames(text, off)
             cands += mentions.find_unnamed_events(text, off, bool(s.dates))
             cands += mentions.find_people(s.sent, off)
+            cands += mentions.find_role_people(text, off, self.place)
             cands += mentions.find_places(s.sent, off, self.place)
         self._genre_candidates()
         self._timeline_actors()
