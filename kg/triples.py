@@ -130,9 +130,9 @@ def _entity_triples(r: ResolvedEntity, doc_iri: URIRef, context: URIRef, out: li
     add((s, IKG.mentionedIn, doc_iri))
     if ent.type == "Event" and ent.attrs.get("category"):
         add((s, IKG.eventCategory, Literal(str(ent.attrs["category"]))))
-    for key in ("theme_iris",):
-        for t in ent.attrs.get(key, []):  # type: ignore[union-attr]
-            add((s, IKG.hasTheme, URIRef(t)))
+    if ent.type in ("Project", "Event", "Activity", "Organisation"):
+        for theme in entity_themes(ent):
+            add((s, IKG.hasTheme, theme))
     if ent.type == "Place":
         info = ent.attrs["place"]
         _place_facts(s, info, out)
@@ -147,6 +147,17 @@ def _entity_triples(r: ResolvedEntity, doc_iri: URIRef, context: URIRef, out: li
         add((phrase, NIF.endIndex, Literal(m.end, datatype=XSD.nonNegativeInteger)))
         add((phrase, NIF.anchorOf, Literal(m.text)))
         add((phrase, ITSRDF.taIdentRef, s))
+
+
+def entity_themes(ent: object) -> list[URIRef]:
+    """Themes of an entity: the theme scheme's keywords matched in the sentences that mention it
+    (see kg.themes)."""
+    from kg.themes import assign_themes, load_scheme
+
+    sentences = {m.sentence.text for m in ent.mentions}  # type: ignore[attr-defined]
+    if not sentences:
+        return []
+    return assign_themes(" \n".join(sorted(sentences)), load_scheme())
 
 
 def _place_facts(s: URIRef, info: object, out: list[Triple]) -> None:
