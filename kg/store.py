@@ -235,6 +235,9 @@ class KGStore:
             return self._store.query(sparql, **kwargs)
         except SyntaxError as exc:
             raise QueryError(str(exc)) from exc
+        except RuntimeError as exc:
+            # pyoxigraph binds only variables the query projects (SEP-0007)
+            raise QueryError(f"Query failed: {exc}. A bound parameter must be projected by SELECT.") from exc
         except (OSError, ValueError, TypeError) as exc:
             raise QueryError(f"Query failed: {exc}") from exc
 
