@@ -18,10 +18,25 @@ from kg.namespaces import IKG, Minter, slugify
 
 # Native names of a city's local authority, by ISO country code.
 NATIVE_AUTHORITY = {
-    "ES": "Ayuntamiento de {}", "IT": "Comune di {}", "DE": "Stadt {}", "AT": "Stadt {}",
-    "NL": "Gemeente {}", "BE": "Stad {}", "FR": "Ville de {}", "GR": "Dimos {}", "PT": "Câmara Municipal de {}",
-    "PL": "Urząd Miasta {}", "RO": "Primăria {}", "DK": "{} Kommune", "SE": "{} kommun", "NO": "{} kommune",
-    "CZ": "Město {}", "SK": "Mesto {}", "HR": "Grad {}", "SI": "Mestna občina {}", "FI": "{} kaupunki",
+    "ES": "Ayuntamiento de {}",
+    "IT": "Comune di {}",
+    "DE": "Stadt {}",
+    "AT": "Stadt {}",
+    "NL": "Gemeente {}",
+    "BE": "Stad {}",
+    "FR": "Ville de {}",
+    "GR": "Dimos {}",
+    "PT": "Câmara Municipal de {}",
+    "PL": "Urząd Miasta {}",
+    "RO": "Primăria {}",
+    "DK": "{} Kommune",
+    "SE": "{} kommun",
+    "NO": "{} kommune",
+    "CZ": "Město {}",
+    "SK": "Mesto {}",
+    "HR": "Grad {}",
+    "SI": "Mestna občina {}",
+    "FI": "{} kaupunki",
 }
 ORG_KINDS = ("LocalAuthority", "NGO", "InternationalOrganisation", "PublicBody", "ResearchOrganisation")
 
@@ -123,12 +138,15 @@ class Resolver:
             return m.place(ent.attrs["place"].geonames_id), "geonames"
         if ent.type == "Organisation" and ent.kind == "LocalAuthority" and ent.attrs.get("city") is not None:
             city = ent.attrs["city"]
-            return m.resource("Organisation", f"municipality-of-{slugify(city.name)}-{city.geonames_id}"), "local-authority-city"
+            return m.resource(
+                "Organisation", f"municipality-of-{slugify(city.name)}-{city.geonames_id}"
+            ), "local-authority-city"
         if "ref" in ent.attrs:
             ref = ent.attrs["ref"]
             return m.resource(ent.type, slugify(ref.id)), "reference-data"
         if ent.type == "Activity":
-            return m.resource("Activity", f"{slugify(doc_id)}-{slugify(ent.name, 50)}"), "activity-in-document"
+            when = str(ent.attrs.get("date_text", ""))
+            return m.resource("Activity", f"{slugify(doc_id)}-{when}-{slugify(ent.name, 60)}"), "activity-in-document"
         names = [n for n in (ent.acronyms | ent.names | {ent.name}) if n]
         for n in sorted(names, key=len, reverse=True):
             iri = self.by_name.get((ent.type, fold(n)))

@@ -202,8 +202,10 @@ class KGStore:
             return [URIRef(selector)]
         graph = m.document_graph(selector)
         if not self.has_graph(graph):
-            raise StoreError(f"No graph for '{selector}': give all, asserted, inferred, ontology, "
-                             f"analytics, a document identifier or a graph IRI.")
+            raise StoreError(
+                f"No graph for '{selector}': give all, asserted, inferred, ontology, "
+                f"analytics, a document identifier or a graph IRI."
+            )
         return [graph]
 
     # -- querying ----------------------------------------------------------
@@ -277,9 +279,7 @@ class KGStore:
         result = self._run(sparql, graphs=graphs, bindings=bindings)
         return bool(result)
 
-    def construct(
-        self, sparql: str, *, graphs: str = "all", bindings: Mapping[str, Node] | None = None
-    ) -> Graph:
+    def construct(self, sparql: str, *, graphs: str = "all", bindings: Mapping[str, Node] | None = None) -> Graph:
         """Run a CONSTRUCT or DESCRIBE query into an rdflib Graph."""
         result = self._run(sparql, graphs=graphs, bindings=bindings)
         if not isinstance(result, ox.QueryTriples):
@@ -306,8 +306,11 @@ class KGStore:
         family falls back to that family's default (json / turtle).
         """
         result = self._run(
-            sparql, graphs=graphs, bindings=bindings,
-            default_graph_uris=default_graph_uris, named_graph_uris=named_graph_uris,
+            sparql,
+            graphs=graphs,
+            bindings=bindings,
+            default_graph_uris=default_graph_uris,
+            named_graph_uris=named_graph_uris,
         )
         if isinstance(result, ox.QueryTriples):
             fmt = RDF_FORMATS.get(result_format, ox.RdfFormat.TURTLE)
@@ -350,9 +353,7 @@ class KGStore:
         selected = self.resolve_graphs(selector)
         if selected is None:
             return len(self._store)
-        return sum(
-            1 for g in selected for _ in self._store.quads_for_pattern(None, None, None, ox.NamedNode(str(g)))
-        )
+        return sum(1 for g in selected for _ in self._store.quads_for_pattern(None, None, None, ox.NamedNode(str(g))))
 
     def export(self, out: IO[bytes], fmt: str = "nquads", selector: str = "all") -> None:
         """Write the selected graphs to a binary stream; triple formats get the union."""
@@ -366,8 +367,7 @@ class KGStore:
                 return
             tmp = ox.Store()
             tmp.extend(
-                q for g in selected
-                for q in self._store.quads_for_pattern(None, None, None, ox.NamedNode(str(g)))
+                q for g in selected for q in self._store.quads_for_pattern(None, None, None, ox.NamedNode(str(g)))
             )
             tmp.dump(out, format=rdf_format, prefixes=PREFIXES)
             return
@@ -375,7 +375,8 @@ class KGStore:
         graphs: list[Any] = [None] if selected is None else [ox.NamedNode(str(g)) for g in selected]
         tmp.extend(
             ox.Quad(q.subject, q.predicate, q.object, ox.DefaultGraph())
-            for g in graphs for q in self._store.quads_for_pattern(None, None, None, g)
+            for g in graphs
+            for q in self._store.quads_for_pattern(None, None, None, g)
         )
         if rdf_format == ox.RdfFormat.JSON_LD:
             tmp.dump(out, format=rdf_format, from_graph=ox.DefaultGraph())

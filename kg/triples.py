@@ -66,8 +66,8 @@ def document_triples(resolved: Resolved, minter: Minter, *, threshold: float = 0
     add((context, RDF.type, NIF.String))
     add((context, RDF.type, NIF.Context))
     add((context, NIF.isString, Literal(doc.text)))
-    add((context, NIF.beginIndex, Literal(0, datatype=XSD.nonNegativeInteger)))
-    add((context, NIF.endIndex, Literal(len(doc.text), datatype=XSD.nonNegativeInteger)))
+    add((context, NIF.beginIndex, Literal(0, datatype=XSD.integer)))
+    add((context, NIF.endIndex, Literal(len(doc.text), datatype=XSD.integer)))
     add((context, NIF.sourceUrl, doc_iri))
 
     sentences: set[Span] = set()
@@ -109,14 +109,20 @@ def document_triples(resolved: Resolved, minter: Minter, *, threshold: float = 0
         add((s_iri, RDF.type, NIF.String))
         add((s_iri, RDF.type, NIF.Sentence))
         add((s_iri, NIF.referenceContext, context))
-        add((s_iri, NIF.beginIndex, Literal(span.start, datatype=XSD.nonNegativeInteger)))
-        add((s_iri, NIF.endIndex, Literal(span.end, datatype=XSD.nonNegativeInteger)))
-        add((s_iri, NIF.anchorOf, Literal(doc.text[span.start:span.end])))
+        add((s_iri, NIF.beginIndex, Literal(span.start, datatype=XSD.integer)))
+        add((s_iri, NIF.endIndex, Literal(span.end, datatype=XSD.integer)))
+        add((s_iri, NIF.anchorOf, Literal(doc.text[span.start : span.end])))
     return list(dict.fromkeys(out))
 
 
-def _entity_triples(r: ResolvedEntity, doc_iri: URIRef, context: URIRef, out: list[Triple],
-                    sentence_iri: object, countries: dict[int, list[object]]) -> None:
+def _entity_triples(
+    r: ResolvedEntity,
+    doc_iri: URIRef,
+    context: URIRef,
+    out: list[Triple],
+    sentence_iri: object,
+    countries: dict[int, list[object]],
+) -> None:
     ent = r.entity
     s = r.iri
     add = out.append
@@ -143,8 +149,8 @@ def _entity_triples(r: ResolvedEntity, doc_iri: URIRef, context: URIRef, out: li
         add((phrase, RDF.type, NIF.String))
         add((phrase, RDF.type, NIF.Phrase))
         add((phrase, NIF.referenceContext, context))
-        add((phrase, NIF.beginIndex, Literal(m.start, datatype=XSD.nonNegativeInteger)))
-        add((phrase, NIF.endIndex, Literal(m.end, datatype=XSD.nonNegativeInteger)))
+        add((phrase, NIF.beginIndex, Literal(m.start, datatype=XSD.integer)))
+        add((phrase, NIF.endIndex, Literal(m.end, datatype=XSD.integer)))
         add((phrase, NIF.anchorOf, Literal(m.text)))
         add((phrase, ITSRDF.taIdentRef, s))
 

@@ -42,7 +42,7 @@ def test_factsheet_fields(extract):
         "Project duration: 24 months (March 2021 – February 2023)\n"
         "Coordinator: University of Antwerp\n"
         "Partners: City of Seville (Spain), Turin Welcome Foundation (Italy), Leipzig Refugee Council (Germany)\n"
-        "Funding: Co-funded by the European Union under the Erasmus+ programme (project number 2020-1-BE01-KA204-000111).\n"
+        "Funding: Co-funded by the European Union under the Erasmus+ programme (project number 2020-1-BE01-KA204-000111).\n"  # noqa: E501
         "In Seville and Turin the partners will run mentoring circles.\n"
     )
     ex, names, rels = extract(text)
@@ -65,11 +65,11 @@ def test_factsheet_fields(extract):
 def test_timeline_lines(extract):
     text = (
         "April 2023 – activities of the BRIGHT STEPS partners\n\n"
-        "03.04.2023 – Nantes Solidarity Network organises the photo exhibition \"Faces of Nantes\" in Nantes.\n"
+        '03.04.2023 – Nantes Solidarity Network organises the photo exhibition "Faces of Nantes" in Nantes.\n'
         "05.04.2023 - 06.04.2023 – The project partners meet in Cork for the first transnational steering "
         "committee, hosted by Cork Migrant Centre.\n"
         "12.04.2023 – Bilbao Integration Association presents the BRIGHT STEPS project at the conference "
-        "\"Cities that Welcome\" hosted by the University of Deusto.\n"
+        '"Cities that Welcome" hosted by the University of Deusto.\n'
         "20.04.2023 – Nantes Solidarity Network and the Nantes City Council sign a cooperation agreement.\n"
     )
     ex, names, rels = extract(text)
@@ -83,8 +83,9 @@ def test_timeline_lines(extract):
     assert (steering, "locatedIn", "Cork") in rels
     assert ("Bilbao Integration Association", "participatedIn", "Cities that Welcome") in rels
     assert ("Cities that Welcome", "date", "2023-04-12") in rels
-    assert any(p == "collaboratesWith" and {s, o} == {"Nantes Solidarity Network", "Nantes City Council"}
-               for s, p, o in rels)
+    assert any(
+        p == "collaboratesWith" and {s, o} == {"Nantes Solidarity Network", "Nantes City Council"} for s, p, o in rels
+    )
     # every dated line becomes an activity or event of the project
     dated = {s for s, p, o in rels if p == "activityOf" and o == project}
     assert len(dated) >= 4

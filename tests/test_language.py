@@ -4,16 +4,22 @@ from kg.extract.language import detect_language, language_name
 
 
 def test_english_news_item():
-    text = ("The partners of the project met in the city to discuss the integration of newcomers, "
-            "and the municipality presented its plans for the next year with the local associations.")
+    text = (
+        "The partners of the project met in the city to discuss the integration of newcomers, "
+        "and the municipality presented its plans for the next year with the local associations."
+    )
     assert detect_language(text) == "en"
 
 
 def test_french_and_german_and_greek():
-    fr = ("Le projet a été présenté à la mairie par les partenaires de la ville et des associations qui "
-          "travaillent avec les migrants dans le quartier. Les résultats sont très positifs pour la suite.")
-    de = ("Das Projekt wurde von der Stadt und den Partnern vorgestellt, die mit Geflüchteten in der "
-          "Nachbarschaft arbeiten. Die Ergebnisse sind sehr positiv und werden auch im nächsten Jahr fortgesetzt.")
+    fr = (
+        "Le projet a été présenté à la mairie par les partenaires de la ville et des associations qui "
+        "travaillent avec les migrants dans le quartier. Les résultats sont très positifs pour la suite."
+    )
+    de = (
+        "Das Projekt wurde von der Stadt und den Partnern vorgestellt, die mit Geflüchteten in der "
+        "Nachbarschaft arbeiten. Die Ergebnisse sind sehr positiv und werden auch im nächsten Jahr fortgesetzt."
+    )
     el = "Το έργο παρουσιάστηκε στον δήμο από τους εταίρους του προγράμματος για την ένταξη."
     assert detect_language(fr) == "fr"
     assert detect_language(de) == "de"
@@ -22,9 +28,11 @@ def test_french_and_german_and_greek():
 
 
 def test_english_with_foreign_names_stays_english():
-    text = ("Representatives of the Associazione per la Pace and of the Fundación de la Solidaridad met "
-            "in the town hall of Bologna on Monday to sign the agreement of the network, which is funded "
-            "by the European Union and coordinated by the city.")
+    text = (
+        "Representatives of the Associazione per la Pace and of the Fundación de la Solidaridad met "
+        "in the town hall of Bologna on Monday to sign the agreement of the network, which is funded "
+        "by the European Union and coordinated by the city."
+    )
     assert detect_language(text) == "en"
 
 

@@ -373,11 +373,11 @@ r:statement\\/abc a rdf:Statement ;
     ikg:extractedBy "partner-list" ; ikg:confidence "0.9"^^xsd:decimal .
 <{DOC}#char=10,40> a nif:String , nif:Sentence ;
     nif:referenceContext <{DOC}#char=0,100> ;
-    nif:beginIndex "10"^^xsd:nonNegativeInteger ; nif:endIndex "40"^^xsd:nonNegativeInteger ;
+    nif:beginIndex "10"^^xsd:integer ; nif:endIndex "40"^^xsd:integer ;
     nif:anchorOf "INTEGRA partners include SDA." .
 <{DOC}#char=35,38> a nif:String , nif:Phrase ;
     nif:referenceContext <{DOC}#char=0,100> ;
-    nif:beginIndex "35"^^xsd:nonNegativeInteger ; nif:endIndex "38"^^xsd:nonNegativeInteger ;
+    nif:beginIndex "35"^^xsd:integer ; nif:endIndex "38"^^xsd:integer ;
     nif:anchorOf "SDA" ; itsrdf:taIdentRef r:organisation\\/sda .
 <{DOC}#char=0,100> a nif:String , nif:Context ; nif:isString "..." ; nif:sourceUrl <{DOC}> .
 """
@@ -439,12 +439,12 @@ CHANGED = {
         (r("statement/abc"), IKG.confidence, Literal(0.9)),
         "ikg:confidence must be",
     ),
-    "begin index as integer": (
-        (URIRef(DOC + "#char=10,40"), NIF_BEGIN, Literal(10)),
+    "begin index negative": (
+        (URIRef(DOC + "#char=10,40"), NIF_BEGIN, Literal(-1)),
         "nif:beginIndex must be",
     ),
     "begin after end": (
-        (URIRef(DOC + "#char=10,40"), NIF_BEGIN, Literal(50, datatype=XSD.nonNegativeInteger)),
+        (URIRef(DOC + "#char=10,40"), NIF_BEGIN, Literal(50, datatype=XSD.integer)),
         "not after nif:endIndex",
     ),
     "exactMatch as literal": (

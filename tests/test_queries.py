@@ -119,7 +119,7 @@ r:graph\\/document\\/doc-a-txt {
       prov:wasDerivedFrom doc:char\\=10\\,60 ; ikg:extractedBy "funding-pattern" ;
       ikg:confidence "0.9"^^xsd:decimal .
   doc:char\\=10\\,60 a nif:String , nif:Sentence ; nif:referenceContext doc:char\\=0\\,500 ;
-      nif:beginIndex "10"^^xsd:nonNegativeInteger ; nif:endIndex "60"^^xsd:nonNegativeInteger ;
+      nif:beginIndex "10"^^xsd:integer ; nif:endIndex "60"^^xsd:integer ;
       nif:anchorOf "ALPHA is funded by FundX under grant 123456." .
   doc:char\\=0\\,500 a nif:String , nif:Context ; nif:isString "..." ;
       nif:sourceUrl r:document\\/doc-a-txt .

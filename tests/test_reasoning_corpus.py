@@ -43,8 +43,7 @@ def test_fast_equals_owlrl_on_shipped_corpus(corpus_store):
 def test_every_inferred_operates_in_is_explained(corpus_store):
     from kg.reasoning import explain, format_explanation
 
-    rows = corpus_store.select(
-        "SELECT ?s ?o WHERE { ?s ikg:operatesIn ?o }", graphs="inferred")
+    rows = corpus_store.select("SELECT ?s ?o WHERE { ?s ikg:operatesIn ?o }", graphs="inferred")
     assert rows
     for row in rows:
         expl = explain(corpus_store, URIRef(str(row["s"])), IKG.operatesIn, URIRef(str(row["o"])))

@@ -7,12 +7,32 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 MONTHS = {
-    "jan": 1, "january": 1, "feb": 2, "february": 2, "mar": 3, "march": 3, "apr": 4, "april": 4,
-    "may": 5, "jun": 6, "june": 6, "jul": 7, "july": 7, "aug": 8, "august": 8, "sep": 9,
-    "sept": 9, "september": 9, "oct": 10, "october": 10, "nov": 11, "november": 11, "dec": 12,
+    "jan": 1,
+    "january": 1,
+    "feb": 2,
+    "february": 2,
+    "mar": 3,
+    "march": 3,
+    "apr": 4,
+    "april": 4,
+    "may": 5,
+    "jun": 6,
+    "june": 6,
+    "jul": 7,
+    "july": 7,
+    "aug": 8,
+    "august": 8,
+    "sep": 9,
+    "sept": 9,
+    "september": 9,
+    "oct": 10,
+    "october": 10,
+    "nov": 11,
+    "november": 11,
+    "dec": 12,
     "december": 12,
 }
-_MONTH = r"(?P<{n}>Jan(?:uary)?|Feb(?:ruary)?|Mar(?:ch)?|Apr(?:il)?|May|June?|July?|Aug(?:ust)?|Sept?(?:ember)?|Oct(?:ober)?|Nov(?:ember)?|Dec(?:ember)?)\.?"
+_MONTH = r"(?P<{n}>Jan(?:uary)?|Feb(?:ruary)?|Mar(?:ch)?|Apr(?:il)?|May|June?|July?|Aug(?:ust)?|Sept?(?:ember)?|Oct(?:ober)?|Nov(?:ember)?|Dec(?:ember)?)\.?"  # noqa: E501
 _DAY = r"(?P<{n}>[0-3]?\d)(?:st|nd|rd|th)?"
 _YEAR = r"(?P<{n}>(?:19|20)\d\d)"
 DASH = r"\s*(?:–|—|-|to|until|till)\s*"
@@ -42,6 +62,15 @@ _PATTERNS = [
     # 1 February 2024 to 31 January 2027 ; 17-18 March 2022 ; 17 and 18 March
     re.compile(rf"\b{_d('d1')}\s+{_m('m1')},?\s+{_y('y1')}{DASH}{_d('d2')}\s+{_m('m2')},?\s+{_y('y2')}\b", re.I),
     re.compile(rf"\b{_d('d1')}\s*(?:–|—|-|and|to)\s*{_d('d2')}\s+{_m('m1')},?\s+{_y('y1')}\b", re.I),
+    # 28 February – 2 March 2024 (the first date takes the second's year)
+    re.compile(rf"\b{_d('d1')}\s+{_m('m1')}{DASH}{_d('d2')}\s+{_m('m2')},?\s+{_y('y2')}\b", re.I),
+    # 2023-05-17 – 2023-05-19
+    re.compile(
+        r"\b(?P<y1>(?:19|20)\d\d)-(?P<m1>[01]\d)-(?P<d1>[0-3]\d)\s*(?:–|—|-|to)\s*"
+        r"(?P<y2>(?:19|20)\d\d)-(?P<m2>[01]\d)-(?P<d2>[0-3]\d)\b"
+    ),
+    # May 17-19, 2023
+    re.compile(rf"\b{_m('m1')}\s+{_d('d1')}\s*(?:–|—|-|to|and)\s*{_d('d2')},?\s+{_y('y1')}\b", re.I),
     # January 2022 – June 2024
     re.compile(rf"\b{_m('m1')}\s+{_y('y1')}{DASH}{_m('m2')}\s+{_y('y2')}\b", re.I),
     # 14 March 2023 ; the 22nd of September 2020 ; 22nd of September
@@ -50,6 +79,8 @@ _PATTERNS = [
     re.compile(rf"\b{_m('m1')}\s+{_d('d1')},?\s+{_y('y1')}\b", re.I),
     # March 2022 (month precision)
     re.compile(rf"\b{_m('m1')}\s+{_y('y1')}\b", re.I),
+    # 20 and 21 September ; 20-21 September (year from the document)
+    re.compile(rf"\b{_d('d1')}\s*(?:–|—|-|and|to)\s*{_d('d2')}\s+(?:of\s+)?{_m('m1')}\b(?!\s*,?\s*\d{{4}})", re.I),
     # 18 February ; the 22nd of September (year from the document)
     re.compile(rf"\b{_d('d1')}\s+(?:of\s+)?{_m('m1')}\b(?!\s*\d)", re.I),
     # September 22nd (year from the document)
@@ -110,15 +141,13 @@ def find_dates(text: str, default_year: int | None = None) -> list[DateMention]:
     return sorted(found, key=lambda d: d.start)
 
 
-def _from_groups(
-    g: dict[str, str | None], text: str, s: int, e: int, default_year: int | None
-) -> DateMention | None:
+def _from_groups(g: dict[str, str | None], text: str, s: int, e: int, default_year: int | None) -> DateMention | None:
     m1 = _month(g["m1"]) if g.get("m1") else 0
     if not m1 or m1 > 12:
         return None
     # A capitalised month word alone ("May", "March") must look like a date, not a name.
     inferred = False
-    y1 = int(g["y1"]) if g.get("y1") else None
+    y1 = int(g["y1"]) if g.get("y1") else int(g["y2"]) if g.get("y2") else None
     if y1 is None:
         if default_year is None:
             return None

@@ -10,19 +10,48 @@ from kg.extract.dates import DateMention, find_dates
 FIELD_RE = re.compile(r"^(?P<key>[A-Z][A-Za-z ()/'’-]{1,40}?)\s*:\s*(?P<value>\S.*)$")
 
 FIELD_KEYS = {
-    "acronym": "acronym", "project acronym": "acronym", "project": "acronym", "project name": "title",
-    "full project title": "title", "project title": "title", "full title": "title", "title": "title",
-    "full name": "title", "project duration": "duration", "duration": "duration", "period": "duration",
-    "coordinator": "coordinator", "project coordinator": "coordinator", "lead partner": "coordinator",
-    "coordinating organisation": "coordinator", "coordinating organization": "coordinator",
-    "lead organisation": "coordinator", "lead organization": "coordinator", "led by": "coordinator",
-    "partners": "partners", "project partners": "partners", "partner organisations": "partners",
-    "partner organizations": "partners", "consortium": "partners", "associated partners": "partners",
-    "associated partner": "partners", "funding": "funding", "funded by": "funding",
-    "programme": "funding", "program": "funding", "funding programme": "funding",
-    "project number": "number", "grant agreement": "number", "grant agreement number": "number",
-    "project id": "number", "reference": "number", "start date": "start", "end date": "end",
-    "countries": "countries", "locations": "countries", "location": "countries",
+    "acronym": "acronym",
+    "project acronym": "acronym",
+    "project": "acronym",
+    "project name": "title",
+    "full project title": "title",
+    "project title": "title",
+    "full title": "title",
+    "title": "title",
+    "full name": "title",
+    "project duration": "duration",
+    "duration": "duration",
+    "period": "duration",
+    "coordinator": "coordinator",
+    "project coordinator": "coordinator",
+    "lead partner": "coordinator",
+    "coordinating organisation": "coordinator",
+    "coordinating organization": "coordinator",
+    "lead organisation": "coordinator",
+    "lead organization": "coordinator",
+    "led by": "coordinator",
+    "partners": "partners",
+    "project partners": "partners",
+    "partner organisations": "partners",
+    "partner organizations": "partners",
+    "consortium": "partners",
+    "associated partners": "partners",
+    "associated partner": "partners",
+    "funding": "funding",
+    "funded by": "funding",
+    "programme": "funding",
+    "program": "funding",
+    "funding programme": "funding",
+    "project number": "number",
+    "grant agreement": "number",
+    "grant agreement number": "number",
+    "project id": "number",
+    "reference": "number",
+    "start date": "start",
+    "end date": "end",
+    "countries": "countries",
+    "locations": "countries",
+    "location": "countries",
 }
 
 
@@ -85,7 +114,9 @@ def split_list(value: str) -> list[tuple[int, str]]:
     return out
 
 
-TIMELINE_RE = re.compile(r"^\s*(?P<date>[0-3]?\d[./][01]?\d[./](?:19|20)\d\d(?:\s*[–—-]\s*[0-3]?\d[./][01]?\d[./](?:19|20)\d\d)?)\s*[–—:-]+\s*(?P<rest>\S.*)$")
+TIMELINE_RE = re.compile(
+    r"^\s*(?P<date>[0-3]?\d[./][01]?\d[./](?:19|20)\d\d(?:\s*[–—-]\s*[0-3]?\d[./][01]?\d[./](?:19|20)\d\d)?)\s*[–—:-]+\s*(?P<rest>\S.*)$"
+)
 
 
 @dataclass

@@ -29,9 +29,22 @@ PIPELINES = {
     "pl": ["pl_core_news_sm", "pl_core_news_md"],
     "sv": ["sv_core_news_sm", "sv_core_news_md"],
 }
-NAMES = {"en": "English", "fr": "French", "de": "German", "es": "Spanish", "it": "Italian", "nl": "Dutch",
-         "pt": "Portuguese", "pl": "Polish", "sv": "Swedish", "el": "Greek", "ru": "Russian",
-         "uk": "Ukrainian", "bg": "Bulgarian", "ar": "Arabic"}
+NAMES = {
+    "en": "English",
+    "fr": "French",
+    "de": "German",
+    "es": "Spanish",
+    "it": "Italian",
+    "nl": "Dutch",
+    "pt": "Portuguese",
+    "pl": "Polish",
+    "sv": "Swedish",
+    "el": "Greek",
+    "ru": "Russian",
+    "uk": "Ukrainian",
+    "bg": "Bulgarian",
+    "ar": "Arabic",
+}
 _WORD = re.compile(r"[^\W\d_]+", re.UNICODE)
 
 

@@ -10,12 +10,16 @@ from datetime import date, timedelta
 from typing import Any
 
 from kg.extract import genres, mentions
+from kg.extract.clean import mask_noise
 from kg.extract.dates import DateMention, duration_days, find_dates, iso_month
 from kg.extract.mentions import Cand
 from kg.extract.names import clean_name, fold, initials_match, looks_like_acronym
 from kg.extract.nlp import parse_lines
 from kg.extract.relations import RelationRules
 from kg.model import Document, Entity, Extraction, Mention, Relation, Span
+
+# "X project", "X is funded by", "X brings together", "the X project": the name is a project's.
+STRONG_PROJECT_RULES = {"project:0", "project:4", "project:5", "project:6", "factsheet:acronym"}
 
 
 @dataclass
@@ -55,7 +59,7 @@ class DocumentExtractor:
 
     def __init__(self, document: Document, nlp: Any, lookups: Lookups) -> None:
         self.doc = document
-        self.text = document.text
+        self.text = mask_noise(document.text)
         self.nlp = nlp
         self.lk = lookups
         self.sentences: list[Sentence] = []
@@ -83,8 +87,17 @@ class DocumentExtractor:
                 return s
         return None
 
-    def add_relation(self, subj: str, pred: str, obj: Any, sentence: Sentence | Span | None, rule: str,
-                     conf: float = 0.8, literal: bool = False, datatype: str | None = None) -> None:
+    def add_relation(
+        self,
+        subj: str,
+        pred: str,
+        obj: Any,
+        sentence: Sentence | Span | None,
+        rule: str,
+        conf: float = 0.8,
+        literal: bool = False,
+        datatype: str | None = None,
+    ) -> None:
         """Record a relation (duplicates are collapsed later)."""
         if not literal and subj == obj:
             return
@@ -110,8 +123,9 @@ class DocumentExtractor:
                 stripped = raw.rstrip()
                 end = start + len(stripped)
                 if stripped:
-                    self.sentences.append(Sentence(Span(start, end, stripped), sent, line.offset,
-                                                   line.offset + len(line.text)))
+                    self.sentences.append(
+                        Sentence(Span(start, end, stripped), sent, line.offset, line.offset + len(line.text))
+                    )
         years = Counter(d.first.year for s in self.sentences for d in find_dates(s.span.text))
         if self.doc.date:
             self.year = self.doc.date.year
@@ -135,24 +149,36 @@ class DocumentExtractor:
             cands += mentions.find_people(s.sent, off)
             cands += mentions.find_role_people(text, off, self.place)
             cands += mentions.find_places(s.sent, off, self.place)
+        cands += mentions.find_shaped_projects(self.text)
         self._genre_candidates()
         self._timeline_actors()
+        self._drop_common_nouns()
         self._propagate()
         self._acronyms()
         for c in cands:
-            c.text = self.text[c.start:c.end]
+            c.text = self.text[c.start : c.end]
 
     def _genre_candidates(self) -> None:
         if self.is_factsheet:
             for f in genres.factsheet_fields(self.text):
                 if f.key == "acronym":
                     name = f.value.strip()
-                    self.cands.append(Cand(f.value_start, f.value_start + len(name), name, "Project",
-                                           "factsheet:acronym", conf=0.95))
+                    self.cands.append(
+                        Cand(f.value_start, f.value_start + len(name), name, "Project", "factsheet:acronym", conf=0.95)
+                    )
                 elif f.key == "title":
                     name = f.value.strip()
-                    self.cands.append(Cand(f.value_start, f.value_start + len(name), name, "Project",
-                                           "factsheet:title", conf=0.9, attrs={"full_title": True}))
+                    self.cands.append(
+                        Cand(
+                            f.value_start,
+                            f.value_start + len(name),
+                            name,
+                            "Project",
+                            "factsheet:title",
+                            conf=0.9,
+                            attrs={"full_title": True},
+                        )
+                    )
                 elif f.key in ("coordinator", "partners"):
                     for off, item in genres.split_list(f.value):
                         name = re.sub(r"\s*\([^)]*\)\s*$", "", item).strip().rstrip(".")
@@ -160,8 +186,17 @@ class DocumentExtractor:
                         if not name or self.place(name) is not None:
                             continue
                         start = f.value_start + off
-                        self.cands.append(Cand(start, start + len(name), name, "Organisation",
-                                               f"factsheet:{f.key}", kind=_kind(name), conf=0.9))
+                        self.cands.append(
+                            Cand(
+                                start,
+                                start + len(name),
+                                name,
+                                "Organisation",
+                                f"factsheet:{f.key}",
+                                kind=_kind(name),
+                                conf=0.9,
+                            )
+                        )
         for off, item in genres.bullet_items(self.text):
             head = re.split(r",\s+|\s+[–—-]\s+|\s*\(", item)[0].strip().rstrip(".;")
             if not head or self.place(head) is not None or len(head) < 3:
@@ -171,11 +206,12 @@ class DocumentExtractor:
             if len(head.split()) > 8 or not re.search(r"[A-Z]", head):
                 continue
             # a partner list item is an organisation name followed by a place: "X, City (Country)"
-            rest = item[len(head):]
+            rest = item[len(head) :]
             if not re.match(r"\s*(?:,|\(|[–—-])", rest) and not _kind(head) and not mentions.has_org_word(head):
                 continue
-            self.cands.append(Cand(off, off + len(head), head, "Organisation", "factsheet:bullet",
-                                   kind=_kind(head), conf=0.85))
+            self.cands.append(
+                Cand(off, off + len(head), head, "Organisation", "factsheet:bullet", kind=_kind(head), conf=0.85)
+            )
 
     def _timeline_actors(self) -> None:
         verbs = r"(?:\s+(?:officially|also|again|then|will|continues|is|are|has|have))*\s+[a-z]+(?:s|ed)\b"
@@ -184,9 +220,9 @@ class DocumentExtractor:
             if not m:
                 continue
             actor = m.group("actor").strip()
-            ext = re.match(r"\s+[–—-]\s+(?P<p>[A-ZÀ-Ž][\w'’-]+)\s+[a-z]+s\b", entry.rest[m.end("actor"):])
+            ext = re.match(r"\s+[–—-]\s+(?P<p>[A-ZÀ-Ž][\w'’-]+)\s+[a-z]+s\b", entry.rest[m.end("actor") :])
             if ext and self.place(ext.group("p")) is not None:
-                actor = entry.rest[m.start("actor"):m.end("actor") + ext.end("p")]
+                actor = entry.rest[m.start("actor") : m.end("actor") + ext.end("p")]
             actor = re.sub(r"\s+and\s+.*$", "", actor)
             if not actor or len(actor) < 2 or self.place(actor) is not None:
                 continue
@@ -195,8 +231,38 @@ class DocumentExtractor:
             for c in self.cands:
                 if c.start == start and c.type == "Person":
                     typ = "Person"
-            self.cands.append(Cand(start, start + len(actor), actor, typ, "org_context:timeline",
-                                   kind=_kind(actor), conf=0.8, attrs={"timeline_actor": True}))
+            self.cands.append(
+                Cand(
+                    start,
+                    start + len(actor),
+                    actor,
+                    typ,
+                    "org_context:timeline",
+                    kind=_kind(actor),
+                    conf=0.8,
+                    attrs={"timeline_actor": True},
+                )
+            )
+
+    def _drop_common_nouns(self) -> None:
+        """A single capitalised word that the document also writes in lower case is a common noun
+        ("Cities and Regions …" / "regions, cities and rural areas"), not a name."""
+        lower_words = set(re.findall(r"(?<![\w-])[a-zà-ž][\w'’-]*", self.text))
+        keep = []
+        for c in self.cands:
+            word = c.text.strip()
+            if (
+                c.type in ("Organisation", "Project", "Person")
+                and " " not in word
+                and word[:1].isupper()
+                and not looks_like_acronym(word)
+                and word.lower() in lower_words
+                and "ref" not in c.attrs
+                and not c.rule.startswith(("factsheet", "local_authority"))
+            ):
+                continue
+            keep.append(c)
+        self.cands = keep
 
     def _propagate(self) -> None:
         """Every other occurrence of a name found once is a mention too."""
@@ -204,11 +270,14 @@ class DocumentExtractor:
 
         def rank(c: Cand) -> tuple[int, int]:
             # "X project" says project; an organisation context says organisation; then priority
-            return (c.rule == "project:0", c.prio)
+            return (c.rule in STRONG_PROJECT_RULES, c.prio)
 
         for c in self.cands:
-            if c.type in ("Project", "Organisation", "Person") and len(c.text) >= 3 and \
-                    not c.rule.startswith(("spacy_org", "local_authority")):
+            if (
+                c.type in ("Project", "Organisation", "Person")
+                and len(c.text) >= 3
+                and not c.rule.startswith(("spacy_org", "local_authority"))
+            ):
                 key = c.text.strip()
                 if key not in seen or rank(c) > rank(seen[key]):
                     seen[key] = c
@@ -216,32 +285,66 @@ class DocumentExtractor:
         for name, c in seen.items():
             flags = 0 if (c.type != "Organisation" or any(ch.isupper() for ch in name)) else re.I
             for m in re.finditer(rf"(?<![\w-]){re.escape(name)}(?![\w-])", self.text, flags):
-                inside = any(x.start <= m.start() and m.end() <= x.end and (x.end - x.start) > len(name)
-                             and x.type != c.type for x in originals)
+                inside = any(
+                    x.start <= m.start() and m.end() <= x.end and (x.end - x.start) > len(name) and x.type != c.type
+                    for x in originals
+                )
                 if inside:
                     continue
                 if not any(x.start == m.start() and x.end == m.end() and x.type == c.type for x in self.cands):
-                    self.cands.append(Cand(m.start(), m.end(), m.group(0), c.type, c.rule, kind=c.kind,
-                                           conf=c.conf, attrs=dict(c.attrs)))
+                    self.cands.append(
+                        Cand(
+                            m.start(),
+                            m.end(),
+                            m.group(0),
+                            c.type,
+                            c.rule,
+                            kind=c.kind,
+                            conf=c.conf,
+                            attrs=dict(c.attrs),
+                        )
+                    )
 
     def _acronyms(self) -> None:
-        """"Full Name (ACR)" and "ACR (Full Name)": the acronym names the same thing."""
+        """ "Full Name (ACR)" and "ACR (Full Name)": the acronym names the same thing."""
         self.acronym_of: dict[str, str] = {}
         for c in list(self.cands):
             if c.type not in ("Organisation", "Project", "FundingProgramme", "Event"):
                 continue
-            after = self.text[c.end:c.end + 40]
+            after = self.text[c.end : c.end + 40]
             m = re.match(r"\s*\((?P<acr>[A-Za-z0-9+&-]{2,15})\)", after)
             if m and looks_like_acronym(m.group("acr")) and initials_match(m.group("acr"), c.text):
                 acr = m.group("acr")
                 self.acronym_of[acr] = c.text
                 s = c.end + m.start("acr")
-                self.cands.append(Cand(s, s + len(acr), acr, c.type, c.rule, kind=c.kind, conf=c.conf,
-                                       attrs={**c.attrs, "acronym_of": c.text}))
+                self.cands.append(
+                    Cand(
+                        s,
+                        s + len(acr),
+                        acr,
+                        c.type,
+                        c.rule,
+                        kind=c.kind,
+                        conf=c.conf,
+                        attrs={**c.attrs, "acronym_of": c.text},
+                    )
+                )
                 for mm in re.finditer(rf"(?<![\w-]){re.escape(acr)}(?![\w+-])", self.text):
-                    self.cands.append(Cand(mm.start(), mm.end(), acr, c.type, c.rule, kind=c.kind,
-                                           conf=c.conf, attrs={**c.attrs, "acronym_of": c.text}))
-        for m in re.finditer(r"(?<![\w-])(?P<acr>[A-Z][A-Za-z0-9+&-]{1,14})\s+\((?P<full>[A-Z][^()]{5,120})\)", self.text):
+                    self.cands.append(
+                        Cand(
+                            mm.start(),
+                            mm.end(),
+                            acr,
+                            c.type,
+                            c.rule,
+                            kind=c.kind,
+                            conf=c.conf,
+                            attrs={**c.attrs, "acronym_of": c.text},
+                        )
+                    )
+        for m in re.finditer(
+            r"(?<![\w-])(?P<acr>[A-Z][A-Za-z0-9+&-]{1,14})\s+\((?P<full>[A-Z][^()]{5,120})\)", self.text
+        ):
             acr, full = m.group("acr"), m.group("full")
             if looks_like_acronym(acr) and initials_match(acr, full):
                 typ = next((c.type for c in self.cands if c.start == m.start("acr")), None)
@@ -250,20 +353,28 @@ class DocumentExtractor:
                 kind = next((c.kind for c in self.cands if c.start == m.start("acr")), None)
                 self.acronym_of[acr] = full
                 s = m.start("full")
-                self.cands.append(Cand(s, s + len(full), full, typ, "acronym", kind=kind, conf=0.85,
-                                       attrs={"acronym": acr}))
+                self.cands.append(
+                    Cand(s, s + len(full), full, typ, "acronym", kind=kind, conf=0.85, attrs={"acronym": acr})
+                )
 
     def _select(self) -> None:
         """Keep the best non-overlapping candidates (priority, then length)."""
-        strong_projects = {c.text for c in self.cands if c.rule == "project:0"}
-        self.cands = [c for c in self.cands if not (c.type == "Organisation" and c.text in strong_projects
-                                                    and "ref" not in c.attrs)]
+        strong_projects = {c.text for c in self.cands if c.rule in STRONG_PROJECT_RULES}
+        self.cands = [
+            c
+            for c in self.cands
+            if not (c.type == "Organisation" and c.text in strong_projects and "ref" not in c.attrs)
+        ]
         org_names = {c.text for c in self.cands if c.type == "Organisation" and c.rule.startswith("org_context")}
-        self.cands = [c for c in self.cands if not (c.type == "Project" and c.text in org_names
-                                                    and c.rule != "project:0")]
+        self.cands = [
+            c
+            for c in self.cands
+            if not (c.type == "Project" and c.text in org_names and c.rule not in STRONG_PROJECT_RULES)
+        ]
         project_names = {c.text for c in self.cands if c.type == "Project"}
-        self.cands = [c for c in self.cands if not (c.type == "Organisation" and c.text in project_names
-                                                    and "ref" not in c.attrs)]
+        self.cands = [
+            c for c in self.cands if not (c.type == "Organisation" and c.text in project_names and "ref" not in c.attrs)
+        ]
         order = sorted(self.cands, key=lambda c: (-c.prio, -(c.end - c.start), c.start))
         taken: list[Cand] = []
         for c in order:
@@ -296,6 +407,9 @@ class DocumentExtractor:
         if c.attrs.get("acronym_of"):
             base = clean_name(c.attrs["acronym_of"])
             return f"{c.type}:{fold(base)}", c.type, c.kind, base
+        if name in getattr(self, "acronym_of", {}) and c.type in ("Project", "Organisation", "FundingProgramme"):
+            base = clean_name(self.acronym_of[name])
+            return f"{c.type}:{fold(base)}", c.type, c.kind, base
         if c.type == "Event":
             short = re.split(r"\s*:\s+", name)[0]
             return f"Event:{fold(short)}", "Event", None, name
@@ -316,8 +430,9 @@ class DocumentExtractor:
             surface = clean_name(c.text)
             if c.type == "Place" and c.attrs.get("anaphor"):
                 surface = ent.name
-            if looks_like_acronym(surface) and (c.attrs.get("acronym_of") or typ in ("Organisation",)
-                                                and len(surface) <= 8 and surface.isupper()):
+            if looks_like_acronym(surface) and (
+                c.attrs.get("acronym_of") or typ in ("Organisation",) and len(surface) <= 8 and surface.isupper()
+            ):
                 ent.acronyms.add(surface)
             elif surface:
                 ent.names.add(surface)
@@ -373,18 +488,26 @@ class DocumentExtractor:
                 self.rekey(e.key, target.key)
 
     def _merge_events(self) -> None:
-        """"The event is called X" names the event just spoken of; an unnamed event followed by its
+        """ "The event is called X" names the event just spoken of; an unnamed event followed by its
         quoted title is that title; unnamed events of one kind and ordinal are one."""
-        events = sorted((e for e in self.entities.values() if e.type == "Event"),
-                        key=lambda e: min((m.start for m in e.mentions), default=0))
+        events = sorted(
+            (e for e in self.entities.values() if e.type == "Event"),
+            key=lambda e: min((m.start for m in e.mentions), default=0),
+        )
         for e in events:
             if e.key not in self.entities:
                 continue
             first = min((m.start for m in e.mentions), default=0)
             if any(c.attrs.get("rename") for c in self.selected if c.start == first):
                 line_start = self.text.rfind("\n", 0, first) + 1
-                prior = [f for f in events if f is not e and f.key in self.entities and f.mentions
-                         and line_start <= min(m.start for m in f.mentions) < first]
+                prior = [
+                    f
+                    for f in events
+                    if f is not e
+                    and f.key in self.entities
+                    and f.mentions
+                    and line_start <= min(m.start for m in f.mentions) < first
+                ]
                 if prior:
                     target = prior[-1]
                     target.names.add(target.name)
@@ -396,18 +519,26 @@ class DocumentExtractor:
             if e.key not in self.entities or e.attrs.get("unnamed"):
                 continue
             for m in e.mentions:
-                before = self.text[max(0, m.start - 4):m.start]
+                before = self.text[max(0, m.start - 4) : m.start]
                 for f in events:
                     if f is e or f.key not in self.entities or not f.attrs.get("unnamed"):
                         continue
-                    if any(0 <= m.start - fm.end <= 4 and re.fullmatch(r"[\s,:“\"„]*", self.text[fm.end:m.start])
-                           for fm in f.mentions) and before is not None:
+                    if (
+                        any(
+                            0 <= m.start - fm.end <= 4 and re.fullmatch(r"[\s,:“\"„]*", self.text[fm.end : m.start])
+                            for fm in f.mentions
+                        )
+                        and before is not None
+                    ):
                         e.names |= f.names | {f.name}
                         self.rekey(f.key, e.key)
-        unnamed = [e for e in events if e.key in self.entities and
-                   (e.attrs.get("unnamed") or any(n != e.name for n in e.names))]
+        unnamed = [
+            e
+            for e in events
+            if e.key in self.entities and (e.attrs.get("unnamed") or any(n != e.name for n in e.names))
+        ]
         for i, e in enumerate(unnamed):
-            for f in unnamed[i + 1:]:
+            for f in unnamed[i + 1 :]:
                 if e.key not in self.entities or f.key not in self.entities:
                     continue
                 if e.attrs.get("category") != f.attrs.get("category"):
@@ -437,9 +568,20 @@ class DocumentExtractor:
             if not r.literal and r.object == old:
                 r.object = new
 
-    def new_entity(self, key: str, typ: str, name: str, *, kind: str | None = None, rule: str,
-                   conf: float = 0.7, sentence: Sentence | None = None, start: int | None = None,
-                   end: int | None = None, **attrs: Any) -> Entity:
+    def new_entity(
+        self,
+        key: str,
+        typ: str,
+        name: str,
+        *,
+        kind: str | None = None,
+        rule: str,
+        conf: float = 0.7,
+        sentence: Sentence | None = None,
+        start: int | None = None,
+        end: int | None = None,
+        **attrs: Any,
+    ) -> Entity:
         """Create (or return) an entity that no single mention introduced."""
         ent = self.entities.get(key)
         if ent is None:
@@ -484,13 +626,15 @@ def _merge_open_quotes(sents: list[Any]) -> list[Any]:
             opened = sum(text.count(q) for q in _OPEN_QUOTES) > sum(text.count(q) for q in _CLOSE_QUOTES)
             straight = text.count('"') % 2 == 1
             if opened or straight:
-                out[-1] = prev.doc[prev.start:sent.end]
+                out[-1] = prev.doc[prev.start : sent.end]
                 continue
         out.append(sent)
     return out
 
 
-_ORDINAL_RE = re.compile(r"\b(first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth|\d+(?:st|nd|rd|th))\b", re.I)
+_ORDINAL_RE = re.compile(
+    r"\b(first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth|\d+(?:st|nd|rd|th))\b", re.I
+)
 
 
 def _ordinal(ent: Entity) -> str | None:

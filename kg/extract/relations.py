@@ -12,7 +12,6 @@ from typing import TYPE_CHECKING, Any
 
 from kg.extract.mentions import EVENT_WORDS, ROLE_WORDS, event_anaphors
 from kg.extract.names import fold, has_org_word, title_case
-
 from kg.model import Mention
 
 if TYPE_CHECKING:
@@ -29,16 +28,24 @@ PLACE = "CITY|CTRY"
 AGENT = "ORG|PER"
 _LIST = r"(?:(?:\s*,\s*|\s+and\s+|\s*,\s*and\s+)⟨(?:{t}):\d+⟩)*"
 
-PARTICIPATE = (r"(?:participat(?:e|es|ed|ing)\b|took part|take[s]? part|taking part|attend\w*|join\w*|"
-               r"was invited|were invited|invited|spoke|speaks?|moderat\w*|present\w*|gathered|met|meet|"
-               r"contributed|represented)")
-ORGANISE = r"(?:organi[sz]\w*|host\w*|held|holds?|hold|runs?|ran|convene\w*|launch\w*|moves?|opens?|opened|co-organi[sz]\w*)"
-SPEAK = (r"(?:opened|presented|presents|explained|explains|described|describes|introduced|introduces|"
-         r"shared|shares|highlighted|started|moderated|moderates|stressed|recalled|talked|spoke|gave|"
-         r"showed|discussed|outlined|reported|welcomed|closed|pointed out|detailed|took part|joined)")
-COLLAB = (r"(?:in\s+(?:close\s+)?(?:cooperation|collaboration|partnership)\s+with|together\s+with|"
-          r"works?\s+with|working\s+with|worked\s+with|teamed[- ]up\s+with|cooperat\w+\s+with|"
-          r"collaborat\w+\s+with|run\s+with|has\s+with|have\s+with|partnered\s+with)")
+PARTICIPATE = (
+    r"(?:participat(?:e|es|ed|ing)\b|took part|take[s]? part|taking part|attend\w*|join\w*|"
+    r"was invited|were invited|invited|spoke|speaks?|moderat\w*|present\w*|gathered|met|meet|"
+    r"contributed|represented)"
+)
+ORGANISE = (
+    r"(?:organi[sz]\w*|host\w*|held|holds?|hold|runs?|ran|convene\w*|launch\w*|moves?|opens?|opened|co-organi[sz]\w*)"
+)
+SPEAK = (
+    r"(?:opened|presented|presents|explained|explains|described|describes|introduced|introduces|"
+    r"shared|shares|highlighted|started|moderated|moderates|stressed|recalled|talked|spoke|gave|"
+    r"showed|discussed|outlined|reported|welcomed|closed|pointed out|detailed|took part|joined)"
+)
+COLLAB = (
+    r"(?:in\s+(?:close\s+)?(?:cooperation|collaboration|partnership)\s+with|together\s+with|"
+    r"works?\s+with|working\s+with|worked\s+with|teamed[- ]up\s+with|cooperat\w+\s+with|"
+    r"collaborat\w+\s+with|run\s+with|has\s+with|have\s+with|partnered\s+with)"
+)
 
 
 class RelationRules:
@@ -57,8 +64,9 @@ class RelationRules:
         ent = self.ex.entities[key]
         if ent.type == "Place":
             return CITY if ent.kind == "City" else CTRY
-        return {"Organisation": ORG, "Person": PER, "Project": PRJ, "Event": EVT,
-                "FundingProgramme": PRG}.get(ent.type, "X")
+        return {"Organisation": ORG, "Person": PER, "Project": PRJ, "Event": EVT, "FundingProgramme": PRG}.get(
+            ent.type, "X"
+        )
 
     def _mask(self) -> None:
         ex = self.ex
@@ -74,12 +82,12 @@ class RelationRules:
                 key = ex.mention_key.get((c.start, c.end))
                 if key is None or key not in ex.entities:
                     continue
-                parts.append(ex.text[pos:c.start])
+                parts.append(ex.text[pos : c.start])
                 parts.append(f"⟨{self._tag(key)}:{len(keys)}⟩")
                 keys.append(key)
                 spans.append((c.start, c.end))
                 pos = c.end
-            parts.append(ex.text[pos:s.span.end])
+            parts.append(ex.text[pos : s.span.end])
             self.masked.append((s, "".join(parts), keys))
 
     def _remask(self) -> None:
@@ -95,8 +103,10 @@ class RelationRules:
             first_line_end = ex.text.find("\n") if "\n" in ex.text else len(ex.text)
             in_title = [e.key for e in projects if any(m.start < first_line_end for m in e.mentions)]
             self.main_project = in_title[0] if len(in_title) == 1 else max(counts, key=lambda k: counts[k])
-        events = sorted((e for e in ex.entities.values() if e.type == "Event"),
-                        key=lambda e: min(m.start for m in e.mentions) if e.mentions else 0)
+        events = sorted(
+            (e for e in ex.entities.values() if e.type == "Event"),
+            key=lambda e: min(m.start for m in e.mentions) if e.mentions else 0,
+        )
         self.event_order = [e.key for e in events]
         named = [e for e in events if not e.attrs.get("unnamed")]
         big = [e for e in named if e.attrs.get("category") in ("conference", "event", "talks", "festival")]
@@ -110,10 +120,11 @@ class RelationRules:
         agentive = re.compile(
             r"^\s*(?:was|were|is|are|has|have|had)?\s*(?:also\s+)?(?:invited|represented|took part|"
             r"takes part|participated|participates|presented|hosted|shared|explained|described|"
-            r"signed|joined|organi[sz]ed|stated|pointed)\b")
+            r"signed|joined|organi[sz]ed|stated|pointed)\b"
+        )
         for s, masked, keys in self.masked:
             for m in re.finditer(slot(CITY, "c"), masked):
-                after = masked[m.end():]
+                after = masked[m.end() :]
                 before = masked[: m.start()]
                 subject = re.search(r"(?:^|[.;:]\s*|\bthe representatives of\s+|\bThe representatives of\s+)$", before)
                 if subject is None or not agentive.match(after):
@@ -125,12 +136,13 @@ class RelationRules:
                 la = self._local_authority(info, s)
                 span = self.slot_spans[s.span.start][int(m.group("c"))]
                 ex.mention_key[span] = la
-                ex.entities[la].mentions.append(Mention(ex.text[span[0]:span[1]], span[0], span[1], s.span))
+                ex.entities[la].mentions.append(Mention(ex.text[span[0] : span[1]], span[0], span[1], s.span))
 
     def _local_authority(self, info: Any, s: Sentence | None) -> str:
         key = f"la:{info.geonames_id}"
-        ent = self.ex.new_entity(key, "Organisation", "", kind="LocalAuthority", rule="local_authority:metonymy",
-                                 conf=0.7, city=info)
+        ent = self.ex.new_entity(
+            key, "Organisation", "", kind="LocalAuthority", rule="local_authority:metonymy", conf=0.7, city=info
+        )
         ent.attrs.setdefault("city", info)
         if not ent.name:
             ent.name = f"Municipality of {info.name}"
@@ -158,8 +170,7 @@ class RelationRules:
         self._partners_from_events()
         self._author_partner()
         self._bullet_partners()
-        ex.relations = [r for r in ex.relations if r.subject in ex.entities
-                        and (r.literal or r.object in ex.entities)]
+        ex.relations = [r for r in ex.relations if r.subject in ex.entities and (r.literal or r.object in ex.entities)]
 
     def _org_places(self) -> None:
         """An organisation's place from its name ("Brno Integration Centre") or a local authority's city."""
@@ -169,18 +180,31 @@ class RelationRules:
                 continue
             if ent.kind == "LocalAuthority" and ent.attrs.get("city") is not None:
                 info = ent.attrs["city"]
-                ex.new_entity(f"place:{info.geonames_id}", "Place", info.name, kind=info.kind, rule="local-authority",
-                              place=info)
-                ex.add_relation(ent.key, "locatedIn", f"place:{info.geonames_id}", ent.mentions[0].sentence if ent.mentions else None,
-                                "local-authority-city", 0.95)
+                ex.new_entity(
+                    f"place:{info.geonames_id}", "Place", info.name, kind=info.kind, rule="local-authority", place=info
+                )
+                ex.add_relation(
+                    ent.key,
+                    "locatedIn",
+                    f"place:{info.geonames_id}",
+                    ent.mentions[0].sentence if ent.mentions else None,
+                    "local-authority-city",
+                    0.95,
+                )
                 continue
             for name in sorted(ent.names, key=len, reverse=True):
                 info = self._place_in_name(name)
                 if info is not None:
                     key = f"place:{info.geonames_id}"
                     ex.new_entity(key, "Place", info.name, kind=info.kind, rule="org-name-place", place=info)
-                    ex.add_relation(ent.key, "locatedIn", key, ent.mentions[0].sentence if ent.mentions else None,
-                                    "org-name-place", 0.75)
+                    ex.add_relation(
+                        ent.key,
+                        "locatedIn",
+                        key,
+                        ent.mentions[0].sentence if ent.mentions else None,
+                        "org-name-place",
+                        0.75,
+                    )
                     break
 
     def _place_in_name(self, name: str) -> Any:
@@ -190,7 +214,7 @@ class RelationRules:
         found = []
         for k in (2, 1):
             for i in range(len(words) - k + 1):
-                cand = " ".join(words[i:i + k])
+                cand = " ".join(words[i : i + k])
                 if cand.lower() in _NOT_PLACES or has_org_word(cand):
                     continue
                 info = self.ex.place(cand)
@@ -220,8 +244,14 @@ class RelationRules:
                     if f.value_start <= c.start < f.line_end:
                         key = ex.mention_key.get((c.start, c.end))
                         if key and ex.entities[key].type == "Organisation":
-                            ex.add_relation(p, "coordinator" if f.key == "coordinator" else "hasPartner", key, sent,
-                                            f"factsheet-{f.key}", 0.95)
+                            ex.add_relation(
+                                p,
+                                "coordinator" if f.key == "coordinator" else "hasPartner",
+                                key,
+                                sent,
+                                f"factsheet-{f.key}",
+                                0.95,
+                            )
                             self._org_list_place(key, c.end, f.line_end, sent)
             if f.key == "duration":
                 for d in sent.dates:
@@ -230,7 +260,7 @@ class RelationRules:
                             ex.add_relation(p, prop, value, sent, "factsheet-duration", 0.9, literal=True, datatype=dt)
 
     def _org_list_place(self, org: str, start: int, end: int, sent: Sentence) -> None:
-        """"Org (Country)" or "Org, City (Country)" right after an organisation in a list."""
+        """ "Org (Country)" or "Org, City (Country)" right after an organisation in a list."""
         ex = self.ex
         tail = ex.text[start:end]
         m = re.match(r"\s*(?:,\s*(?P<city>[^,()]+?))?\s*\((?P<country>[^)]+)\)", tail)
@@ -241,8 +271,17 @@ class RelationRules:
                 info = ex.place(m.group(grp).strip())
                 if info is not None:
                     key = f"place:{info.geonames_id}"
-                    ex.new_entity(key, "Place", info.name, kind=info.kind, rule="list-place", place=info,
-                                  sentence=sent, start=start + m.start(grp), end=start + m.end(grp))
+                    ex.new_entity(
+                        key,
+                        "Place",
+                        info.name,
+                        kind=info.kind,
+                        rule="list-place",
+                        place=info,
+                        sentence=sent,
+                        start=start + m.start(grp),
+                        end=start + m.end(grp),
+                    )
                     ex.add_relation(org, "locatedIn", key, sent, "list-place", 0.85)
 
     def _sentence_rules(self, s: Sentence, masked: str, keys: list[str]) -> None:
@@ -252,11 +291,16 @@ class RelationRules:
         mp = self.main_project
 
         # organisation located in a place
-        for m in re.finditer(slot(ORG, "o") + r"(?:\s*\(⟨ORG:\d+⟩\))?\s*(?:,\s*)?(?:(?:an?|the)\s+[\w\s-]{0,40}?)?"
-                             r"\b(?:based\s+in|located\s+in|headquartered\s+in|in|from\s+its\s+office\s+in)\s+(?:the\s+)?"
-                             + slot(PLACE, "p"), masked):
+        for m in re.finditer(
+            slot(ORG, "o") + r"(?:\s*\(⟨ORG:\d+⟩\))?\s*(?:,\s*)?(?:(?:an?|the)\s+[\w\s-]{0,40}?)?"
+            r"\b(?:based\s+in|located\s+in|headquartered\s+in|in|from\s+its\s+office\s+in)\s+(?:the\s+)?"
+            + slot(PLACE, "p"),
+            masked,
+        ):
             add(k(m, "o"), "locatedIn", k(m, "p"), s, "org-in-place", 0.8)
-        for m in re.finditer(slot(ORG, "o") + r"\s*(?:,\s*" + slot(CITY, "c") + r")?\s*\(\s*" + slot(PLACE, "p") + r"\s*\)", masked):
+        for m in re.finditer(
+            slot(ORG, "o") + r"\s*(?:,\s*" + slot(CITY, "c") + r")?\s*\(\s*" + slot(PLACE, "p") + r"\s*\)", masked
+        ):
             add(k(m, "o"), "locatedIn", k(m, "p"), s, "org-place-brackets", 0.85)
             if m.group("c"):
                 add(k(m, "o"), "locatedIn", k(m, "c"), s, "org-place-list", 0.85)
@@ -268,53 +312,105 @@ class RelationRules:
                 add(orgs[0], "locatedIn", k(m, "c"), s, "org-office", 0.7)
 
         # membership: "Name, role at Org", "Name from Org", "Org – the role Name"
-        for m in re.finditer(slot(PER, "p") + rf",?\s+(?:the\s+|a\s+|an\s+)?(?P<role>{ROLE_WORDS}(?:\s+[\w-]+){{0,3}}?)\s+(?:at|of|in|with|from)\s+(?:the\s+)?(?:[\w-]+\s+){{0,2}}?" + slot(ORG, "o"), masked):
+        for m in re.finditer(
+            slot(PER, "p")
+            + rf",?\s+(?:the\s+|a\s+|an\s+)?(?P<role>{ROLE_WORDS}(?:\s+[\w-]+){{0,3}}?)\s+(?:at|of|in|with|from)\s+(?:the\s+)?(?:[\w-]+\s+){{0,2}}?"  # noqa: E501
+            + slot(ORG, "o"),
+            masked,
+        ):
             add(k(m, "p"), "memberOf", k(m, "o"), s, "person-role-at-org", 0.85)
             ex.relations[-1:] and self._role(k(m, "p"), k(m, "o"), m.group("role"), s)
-        for m in re.finditer(slot(PER, "p") + r"\s+(?:\([^)]*\)\s+)?from\s+(?:the\s+)?(?:(?:organi[sz]ation|association|NGO|foundation|municipality|network|centre|center)\s+)?" + slot(ORG, "o"), masked):
+        for m in re.finditer(
+            slot(PER, "p")
+            + r"\s+(?:\([^)]*\)\s+)?from\s+(?:the\s+)?(?:(?:organi[sz]ation|association|NGO|foundation|municipality|network|centre|center)\s+)?"  # noqa: E501
+            + slot(ORG, "o"),
+            masked,
+        ):
             add(k(m, "p"), "memberOf", k(m, "o"), s, "person-from-org", 0.8)
-        for m in re.finditer(slot(ORG, "o") + rf"\s*[–—-]\s*(?:the\s+)?(?P<role>{ROLE_WORDS})\s+" + slot(PER, "p"), masked):
+        for m in re.finditer(
+            slot(ORG, "o") + rf"\s*[–—-]\s*(?:the\s+)?(?P<role>{ROLE_WORDS})\s+" + slot(PER, "p"), masked
+        ):
             add(k(m, "p"), "memberOf", k(m, "o"), s, "org-role-person", 0.8)
             self._role(k(m, "p"), k(m, "o"), m.group("role"), s)
         for m in re.finditer(slot(ORG, "o") + r"['’]s\s+(?:[\w-]+\s+){0,3}?" + slot(PER, "p"), masked):
             add(k(m, "p"), "memberOf", k(m, "o"), s, "org-possessive-person", 0.7)
 
         # coordinator: "Name, ... coordinator of P", "coordinator of the project at Org"
-        for m in re.finditer(slot(PER, "p") + r"(?:[^⟨]|⟨ORG:\d+⟩)*?\b(?:project\s+)?co-?ordinator\s+of\s+(?:the\s+)?(?:project\s+)?" + slot(PRJ, "j"), masked):
+        for m in re.finditer(
+            slot(PER, "p")
+            + r"(?:[^⟨]|⟨ORG:\d+⟩)*?\b(?:project\s+)?co-?ordinator\s+of\s+(?:the\s+)?(?:project\s+)?"
+            + slot(PRJ, "j"),
+            masked,
+        ):
             for org in self._orgs_of_person(k(m, "p"), masked, keys):
                 add(k(m, "j"), "coordinator", org, s, "person-coordinator-of-project", 0.85)
-        for m in re.finditer(r"co-?ordinator\s+of\s+the\s+project\s+(?:at|in|from)\s+(?:the\s+)?" + slot(ORG, "o"), masked):
+        for m in re.finditer(
+            r"co-?ordinator\s+of\s+the\s+project\s+(?:at|in|from)\s+(?:the\s+)?" + slot(ORG, "o"), masked
+        ):
             if mp:
                 add(mp, "coordinator", k(m, "o"), s, "coordinator-of-the-project-at", 0.8)
         for m in re.finditer(r"(?:is|was|are)\s+(?:led|coordinated)\s+by\s+(?:the\s+)?" + slot(ORG, "o"), masked):
             proj = self._project_in(masked, keys, m.start()) or mp
             if proj and re.search(r"consortium|project|partnership|network|⟨PRJ", masked[: m.start()], re.I):
                 add(proj, "coordinator", k(m, "o"), s, "led-by", 0.85)
-        for m in re.finditer(slot(ORG, "o") + r"\s*(?:\([^)]*\)\s*)?(?:is|as|,)?\s*(?:the\s+)?(?:project\s+|lead\s+)?co-?ordinat(?:or|es|ing)\s+(?:of\s+)?(?:the\s+)?" + slot(PRJ, "j"), masked):
+        for m in re.finditer(
+            slot(ORG, "o")
+            + r"\s*(?:\([^)]*\)\s*)?(?:is|as|,)?\s*(?:the\s+)?(?:project\s+|lead\s+)?co-?ordinat(?:or|es|ing)\s+(?:of\s+)?(?:the\s+)?"  # noqa: E501
+            + slot(PRJ, "j"),
+            masked,
+        ):
             add(k(m, "j"), "coordinator", k(m, "o"), s, "org-coordinates-project", 0.85)
 
         # partners: "our P partners, A, B and C", "P partners A and B", "associated partner X"
-        for m in re.finditer(slot(PRJ, "j") + r"\s+(?:project\s+)?partners?\s*,?\s*(?:such as\s+|including\s+|namely\s+)?(?P<list>⟨ORG:\d+⟩" + _LIST.format(t=ORG) + ")", masked):
+        for m in re.finditer(
+            slot(PRJ, "j")
+            + r"\s+(?:project\s+)?partners?\s*,?\s*(?:such as\s+|including\s+|namely\s+)?(?P<list>⟨ORG:\d+⟩"
+            + _LIST.format(t=ORG)
+            + ")",
+            masked,
+        ):
             for idx in re.findall(r"⟨ORG:(\d+)⟩", m.group("list")):
                 add(k(m, "j"), "hasPartner", keys[int(idx)], s, "project-partners-list", 0.85)
-        for m in re.finditer(r"(?:associated\s+partner|partner\s+organi[sz]ation|(?:project|consortium)\s+partner)\s+(?:is\s+)?(?:the\s+)?" + slot(ORG, "o"), masked):
+        for m in re.finditer(
+            r"(?:associated\s+partner|partner\s+organi[sz]ation|(?:project|consortium)\s+partner)\s+(?:is\s+)?(?:the\s+)?"
+            + slot(ORG, "o"),
+            masked,
+        ):
             proj = self._project_in(masked, keys, m.start()) or mp
             if proj:
                 add(proj, "hasPartner", k(m, "o"), s, "associated-partner", 0.8)
-        for m in re.finditer(slot(ORG, "o") + r"(?:\s*\(⟨ORG:\d+⟩\))?\s+(?:\w+\s+){0,2}?present(?:s|ed|ing)\s+(?:the\s+)?(?:\w+\s+)?" + slot(PRJ, "j"), masked):
+        for m in re.finditer(
+            slot(ORG, "o")
+            + r"(?:\s*\(⟨ORG:\d+⟩\))?\s+(?:\w+\s+){0,2}?present(?:s|ed|ing)\s+(?:the\s+)?(?:\w+\s+)?"
+            + slot(PRJ, "j"),
+            masked,
+        ):
             add(k(m, "j"), "hasPartner", k(m, "o"), s, "org-presents-project", 0.75)
-        for m in re.finditer(r"(?:brings?\s+together|consortium\s+(?:includes|comprises)|partners\s+are)\s*:?\s*(?:the\s+)?(?P<list>⟨ORG:\d+⟩" + _LIST.format(t=ORG) + ")", masked):
+        for m in re.finditer(
+            r"(?:brings?\s+together|consortium\s+(?:includes|comprises)|partners\s+are)\s*:?\s*(?:the\s+)?(?P<list>⟨ORG:\d+⟩"
+            + _LIST.format(t=ORG)
+            + ")",
+            masked,
+        ):
             proj = self._project_in(masked, keys, m.start()) or mp
             for idx in re.findall(r"⟨ORG:(\d+)⟩", m.group("list")):
                 if proj:
                     add(proj, "hasPartner", keys[int(idx)], s, "brings-together", 0.8)
 
         # cooperation between organisations
-        for m in re.finditer(COLLAB + r"\s+(?:the\s+|The\s+)?(?:[\w-]+\s+){0,4}?(?:such\s+as\s+(?:the\s+)?)?" + slot(ORG, "o"), masked):
+        for m in re.finditer(
+            COLLAB + r"\s+(?:the\s+|The\s+)?(?:[\w-]+\s+){0,4}?(?:such\s+as\s+(?:the\s+)?)?" + slot(ORG, "o"), masked
+        ):
             subj = self._subject_org(masked, keys, m.start())
             if subj and subj != k(m, "o"):
                 add(subj, "collaboratesWith", k(m, "o"), s, "cooperation-with", 0.75)
-        for m in re.finditer(slot(ORG, "a") + r"\s+and\s+(?:the\s+)?" + slot(ORG, "b") + r"\s+(?:have\s+|has\s+)?(?:sign\w*|teamed|agreed|cooperat\w*|collaborat\w*|partner\w*|joined forces|set up)", masked):
+        for m in re.finditer(
+            slot(ORG, "a")
+            + r"\s+and\s+(?:the\s+)?"
+            + slot(ORG, "b")
+            + r"\s+(?:have\s+|has\s+)?(?:sign\w*|teamed|agreed|cooperat\w*|collaborat\w*|partner\w*|joined forces|set up)",  # noqa: E501
+            masked,
+        ):
             add(k(m, "a"), "collaboratesWith", k(m, "b"), s, "orgs-sign-together", 0.8)
 
         # funding and project numbers
@@ -323,8 +419,11 @@ class RelationRules:
                 proj = self._project_in(masked, keys, m.start()) or mp
                 if proj:
                     add(proj, "fundedBy", k(m, "g"), s, "funded-by-programme", 0.85)
-        for m in re.finditer(r"\bproject\s+(?:number|no\.?|n°|nr\.?|id|reference|code)\s*[:#]?\s*(?P<num>[A-Z0-9][A-Z0-9-]{4,})",
-                             s.span.text, re.I):
+        for m in re.finditer(
+            r"\bproject\s+(?:number|no\.?|n°|nr\.?|id|reference|code)\s*[:#]?\s*(?P<num>[A-Z0-9][A-Z0-9-]{4,})",
+            s.span.text,
+            re.I,
+        ):
             proj = self._project_in(masked, keys, 0) or mp
             if proj:
                 add(proj, "projectNumber", m.group("num"), s, "project-number", 0.9, literal=True, datatype="string")
@@ -339,15 +438,27 @@ class RelationRules:
 
         # where projects work: lists of places in a sentence about the project
         proj = self._project_in(masked, keys, 0)
-        about_project = proj or (mp if re.search(r"\b(?:the|this|our)\s+project\b|\bproject's|\bproject’s|countries participating|partner countries|Member States", masked) else None)
+        about_project = proj or (
+            mp
+            if re.search(
+                r"\b(?:the|this|our)\s+project\b|\bproject's|\bproject’s|countries participating|partner countries|Member States",  # noqa: E501
+                masked,
+            )
+            else None
+        )
         if about_project:
             places = [m for m in re.finditer(slot(PLACE, "p"), masked)]
-            listed = re.search(r"(?:in|across|countries|Member States|cities|locations|participating in the project)\s*[:(]?\s*(?:the\s+)?⟨(?:CITY|CTRY):\d+⟩(?:(?:\s*,\s*(?:and\s+)?|\s+and\s+)(?:the\s+)?⟨(?:CITY|CTRY):\d+⟩)+", masked)
+            listed = re.search(
+                r"(?:in|across|countries|Member States|cities|locations|participating in the project)\s*[:(]?\s*(?:the\s+)?⟨(?:CITY|CTRY):\d+⟩(?:(?:\s*,\s*(?:and\s+)?|\s+and\s+)(?:the\s+)?⟨(?:CITY|CTRY):\d+⟩)+",  # noqa: E501
+                masked,
+            )
             if listed:
                 for m in places:
                     if listed.start() <= m.start() < listed.end():
                         add(about_project, "operatesIn", k(m, "p"), s, "project-place-list", 0.8)
-        for m in re.finditer(slot(PRJ, "j") + r"\s+partners?\s+from\s+(?P<list>⟨(?:CITY|CTRY):\d+⟩" + _LIST.format(t=PLACE) + ")", masked):
+        for m in re.finditer(
+            slot(PRJ, "j") + r"\s+partners?\s+from\s+(?P<list>⟨(?:CITY|CTRY):\d+⟩" + _LIST.format(t=PLACE) + ")", masked
+        ):
             for idx in re.findall(r"⟨(?:CITY|CTRY):(\d+)⟩", m.group("list")):
                 add(k(m, "j"), "operatesIn", keys[int(idx)], s, "project-partners-from-places", 0.8)
 
@@ -385,8 +496,11 @@ class RelationRules:
             s = ex.sentence_at(entry.rest_start)
             if s is None:
                 continue
-            line = [(ss, re.sub(r"^\s*[\d./]+(?:\s*[–—-]\s*[\d./]+)?\s*[–—:-]+\s*", "", mm), kk)
-                    for ss, mm, kk in self.masked if entry.line_start <= ss.span.start < entry.line_end]
+            line = [
+                (ss, re.sub(r"^\s*[\d./]+(?:\s*[–—-]\s*[\d./]+)?\s*[–—:-]+\s*", "", mm), kk)
+                for ss, mm, kk in self.masked
+                if entry.line_start <= ss.span.start < entry.line_end
+            ]
             masked = " ".join(mm for _, mm, _ in line)
             first = line[0] if line else None
             actor = None
@@ -395,19 +509,35 @@ class RelationRules:
                 if m:
                     actor = first[2][int(m.group(2))]
             event_key = None
-            for ss, mm, kk in line:
+            for _ss, mm, kk in line:
                 for m in re.finditer(slot(EVT, "e"), mm):
                     event_key = event_key or kk[int(m.group("e"))]
-            organises = bool(re.search(r"^\s*(?:The\s+)?⟨(?:ORG|PER):\d+⟩(?:\s+(?:and|with)\s+(?:the\s+)?⟨(?:ORG|PER):\d+⟩)?\s+(?:\w+\s+)?" + ORGANISE, masked))
-            participates = bool(re.search(r"\b(?:participat\w*|attend\w*|takes part|presents\b[^.]*\bat\b|joins)", masked))
+            organises = bool(
+                re.search(
+                    r"^\s*(?:The\s+)?⟨(?:ORG|PER):\d+⟩(?:\s+(?:and|with)\s+(?:the\s+)?⟨(?:ORG|PER):\d+⟩)?\s+(?:\w+\s+)?"
+                    + ORGANISE,
+                    masked,
+                )
+            )
+            participates = bool(
+                re.search(r"\b(?:participat\w*|attend\w*|takes part|presents\b[^.]*\bat\b|joins)", masked)
+            )
             dprops = _dates(entry.date, entry.rest)
             if event_key and (organises or not participates):
                 item = event_key
             else:
                 label = _activity_label(entry.rest)
                 item = f"activity:{n}"
-                ex.new_entity(item, "Activity", label, rule="timeline-line", conf=0.8, sentence=s,
-                              start=entry.rest_start, end=entry.rest_start + len(entry.rest.split(".")[0]))
+                ex.new_entity(
+                    item,
+                    "Activity",
+                    label,
+                    rule="timeline-line",
+                    conf=0.8,
+                    sentence=s,
+                    start=entry.rest_start,
+                    end=entry.rest_start + len(entry.rest.split(".")[0]),
+                )
                 ex.entities[item].attrs["date_text"] = entry.date.first.isoformat()
             dated = any(r.subject == item and r.predicate in ("date", "startDate") for r in ex.relations)
             for prop, value, dt in dprops:
@@ -420,14 +550,21 @@ class RelationRules:
                     ex.add_relation(item, "organisedBy", actor, s, "timeline-actor", 0.85)
                 if event_key and item != event_key:
                     ex.add_relation(actor, "participatedIn", event_key, s, "timeline-participant", 0.8)
-            if event_key and item != event_key and not any(
-                    r.subject == event_key and r.predicate in ("date", "startDate") for r in ex.relations):
+            if (
+                event_key
+                and item != event_key
+                and not any(r.subject == event_key and r.predicate in ("date", "startDate") for r in ex.relations)
+            ):
                 for prop, value, dt in dprops:
                     ex.add_relation(event_key, prop, value, s, "timeline-event-date", 0.7, literal=True, datatype=dt)
             if self.main_project:
                 ex.add_relation(item, "activityOf", self.main_project, s, "timeline-of-project", 0.75)
-                if actor and ex.entities[actor].type == "Organisation" and first is not None and \
-                        not re.search(r"^\s*(?:The\s+)?⟨ORG:\d+⟩\s+and\s+", first[1]):
+                if (
+                    actor
+                    and ex.entities[actor].type == "Organisation"
+                    and first is not None
+                    and not re.search(r"^\s*(?:The\s+)?⟨ORG:\d+⟩\s+and\s+", first[1])
+                ):
                     ex.add_relation(self.main_project, "hasPartner", actor, s, "timeline-actor-partner", 0.7)
             # co-actors "X and Y sign" cooperate
             for ss, mm, kk in line[:1]:
@@ -461,7 +598,10 @@ class RelationRules:
                     target = self._resolve_anaphor(cat, last_event, in_timeline)
                     if target:
                         anaphors.append((a_start, target))
-                if re.match(r"\s*(?:It|This)\s+(?:was|is|will be)\s+(?:organi[sz]ed|hosted|held|part)", masked) and last_event:
+                if (
+                    re.match(r"\s*(?:It|This)\s+(?:was|is|will be)\s+(?:organi[sz]ed|hosted|held|part)", masked)
+                    and last_event
+                ):
                     anaphors.append((0, last_event))
             all_events = events + anaphors
             if not all_events:
@@ -490,8 +630,9 @@ class RelationRules:
             return self.main_event
         return compatible[0]
 
-    def _event_sentence(self, s: Sentence, masked: str, keys: list[str], ev: str,
-                        all_events: list[tuple[int, str]], in_timeline: bool) -> None:
+    def _event_sentence(
+        self, s: Sentence, masked: str, keys: list[str], ev: str, all_events: list[tuple[int, str]], in_timeline: bool
+    ) -> None:
         ex = self.ex
         k = lambda m, g: keys[int(m.group(g))]  # noqa: E731
         add = ex.add_relation
@@ -501,26 +642,50 @@ class RelationRules:
                     for prop, value, dt in _dates(d, s.span.text):
                         add(ev, prop, value, s, "event-sentence-date", 0.8, literal=True, datatype=dt)
             m = re.search(r"\b(?:in|across|at)\s+(?:the\s+)?" + slot(CITY, "c") + r"(?!\s*['’]s)", masked)
-            if m and re.search(r"took place|take place|takes place|held|gathered|meet|met|organi[sz]ed|hosted|⟨EVT|\b(?:conference|meeting|event|workshop|exchange|visit)\b", masked, re.I):
+            if m and re.search(
+                r"took place|take place|takes place|held|gathered|meet|met|organi[sz]ed|hosted|⟨EVT|\b(?:conference|meeting|event|workshop|exchange|visit)\b",  # noqa: E501
+                masked,
+                re.I,
+            ):
                 add(ev, "locatedIn", k(m, "c"), s, "event-in-city", 0.75)
         # organisers
-        for m in re.finditer(r"(?:organi[sz]ed|hosted|convened|run|held|led)\s+(?:also\s+)?by\s+(?:the\s+)?" + slot(ORG, "o"), masked):
+        for m in re.finditer(
+            r"(?:organi[sz]ed|hosted|convened|run|held|led)\s+(?:also\s+)?by\s+(?:the\s+)?" + slot(ORG, "o"), masked
+        ):
             target = self._nearest_event(all_events, m.start())
             add(target, "organisedBy", k(m, "o"), s, "event-organised-by", 0.85)
-        for m in re.finditer(r"(?P<list>⟨(?:ORG|PER):\d+⟩" + _LIST.format(t=AGENT) + r")(?:\s*\(⟨ORG:\d+⟩\))?\s+(?:\w+\s+)?" + ORGANISE + r"\s+(?:the\s+|a\s+|an\s+|its\s+|their\s+)?(?:[\w-]+\s+){0,5}?" + slot(EVT, "e"), masked):
+        for m in re.finditer(
+            r"(?P<list>⟨(?:ORG|PER):\d+⟩"
+            + _LIST.format(t=AGENT)
+            + r")(?:\s*\(⟨ORG:\d+⟩\))?\s+(?:\w+\s+)?"
+            + ORGANISE
+            + r"\s+(?:the\s+|a\s+|an\s+|its\s+|their\s+)?(?:[\w-]+\s+){0,5}?"
+            + slot(EVT, "e"),
+            masked,
+        ):
             for idx in re.findall(r"⟨(?:ORG|PER):(\d+)⟩", m.group("list")):
                 add(k(m, "e"), "organisedBy", keys[int(idx)], s, "org-organises-event", 0.8)
-        for m in re.finditer(r"(?:opened|moderated|facilitated|chaired|attended)\s+(?:and\s+\w+\s+)?by\s+(?:the\s+)?" + slot(AGENT, "o"), masked):
+        for m in re.finditer(
+            r"(?:opened|moderated|facilitated|chaired|attended)\s+(?:and\s+\w+\s+)?by\s+(?:the\s+)?" + slot(AGENT, "o"),
+            masked,
+        ):
             target = self._nearest_event(all_events, m.start())
             add(k(m, "o"), "participatedIn", target, s, "event-moderated-by", 0.8)
         # participants
-        for m in re.finditer(r"(?P<list>⟨(?:ORG|PER):\d+⟩" + _LIST.format(t=AGENT) + r")[^⟨.]{0,60}?\b" + PARTICIPATE + r"\b", masked):
+        for m in re.finditer(
+            r"(?P<list>⟨(?:ORG|PER):\d+⟩" + _LIST.format(t=AGENT) + r")[^⟨.]{0,60}?\b" + PARTICIPATE + r"\b", masked
+        ):
             target = self._nearest_event(all_events, m.end())
             if target is None:
                 continue
             for idx in re.findall(r"⟨(?:ORG|PER):(\d+)⟩", m.group("list")):
                 add(keys[int(idx)], "participatedIn", target, s, "agent-participates", 0.75)
-        for m in re.finditer(r"(?:partners?|representatives?|participants?|members?)\s*,\s*(?P<list>⟨(?:ORG|PER):\d+⟩" + _LIST.format(t=AGENT) + r")\s*,\s*(?:\w+ing|who)\b", masked):
+        for m in re.finditer(
+            r"(?:partners?|representatives?|participants?|members?)\s*,\s*(?P<list>⟨(?:ORG|PER):\d+⟩"
+            + _LIST.format(t=AGENT)
+            + r")\s*,\s*(?:\w+ing|who)\b",
+            masked,
+        ):
             target = self._nearest_event(all_events, m.end())
             for idx in re.findall(r"⟨(?:ORG|PER):(\d+)⟩", m.group("list")):
                 add(keys[int(idx)], "participatedIn", target, s, "listed-participants", 0.75)
@@ -529,25 +694,43 @@ class RelationRules:
             for idx in re.findall(r"⟨ORG:(\d+)⟩", m.group("list")):
                 add(keys[int(idx)], "participatedIn", target, s, "event-between", 0.8)
                 ex.entities[keys[int(idx)]].attrs.setdefault("member_of_event", set()).add(target)
-        for m in re.finditer(slot(PRJ, "j") + r"\s+partners\s+from\s+(?P<list>⟨(?:CITY|CTRY):\d+⟩" + _LIST.format(t=PLACE) + r")[^⟨]*?" + PARTICIPATE, masked):
+        for m in re.finditer(
+            slot(PRJ, "j")
+            + r"\s+partners\s+from\s+(?P<list>⟨(?:CITY|CTRY):\d+⟩"
+            + _LIST.format(t=PLACE)
+            + r")[^⟨]*?"
+            + PARTICIPATE,
+            masked,
+        ):
             target = self._nearest_event(all_events, m.end())
             places = {keys[int(i)] for i in re.findall(r"⟨(?:CITY|CTRY):(\d+)⟩", m.group("list"))}
             self.ex.entities[k(m, "j")].attrs.setdefault("partners_from", []).append((places, target, s))
         # sub-events: "one of the conference workshops, X"
-        for m in re.finditer(r"one of the (?:\w+\s+)?(?:workshops|sessions|panels)\s*,?\s*[“\"]?" + slot(EVT, "e"), masked):
+        for m in re.finditer(
+            r"one of the (?:\w+\s+)?(?:workshops|sessions|panels)\s*,?\s*[“\"]?" + slot(EVT, "e"), masked
+        ):
             parent = self._resolve_anaphor("conference", None)
             if parent and parent != k(m, "e"):
                 add(k(m, "e"), "subEventOf", parent, s, "one-of-the-workshops", 0.8)
         # the project the event belongs to
-        for m in re.finditer(r"(?:part|activity|one)\s+of\s+the\s+(?:[\w-]+\s+){0,2}?(?:project\s+)?" + slot(PRJ, "j"), masked):
+        for m in re.finditer(
+            r"(?:part|activity|one)\s+of\s+the\s+(?:[\w-]+\s+){0,2}?(?:project\s+)?" + slot(PRJ, "j"), masked
+        ):
             add(self._nearest_event(all_events, m.start()), "activityOf", k(m, "j"), s, "event-part-of-project", 0.85)
         for m in re.finditer(slot(EVT, "e") + r"\s+of\s+the\s+" + slot(PRJ, "j"), masked):
             add(k(m, "e"), "activityOf", k(m, "j"), s, "event-of-project", 0.85)
-        for m in re.finditer(slot(PRJ, "j") + r"\s+(?:project\s+)?(?:hosted|organi[sz]ed|held|ran|launched)\s+(?:its|a|an|the)\s+", masked):
+        for m in re.finditer(
+            slot(PRJ, "j") + r"\s+(?:project\s+)?(?:hosted|organi[sz]ed|held|ran|launched)\s+(?:its|a|an|the)\s+",
+            masked,
+        ):
             add(self._nearest_event(all_events, m.end()), "activityOf", k(m, "j"), s, "project-hosts-event", 0.85)
-        for m in re.finditer(r"partners\s+of\s+(?:the\s+)?" + slot(PRJ, "j") + r"\s+(?:project\s+)?(?:gathered|met|meet)", masked):
+        for m in re.finditer(
+            r"partners\s+of\s+(?:the\s+)?" + slot(PRJ, "j") + r"\s+(?:project\s+)?(?:gathered|met|meet)", masked
+        ):
             add(self._nearest_event(all_events, m.end()), "activityOf", k(m, "j"), s, "project-partners-meet", 0.85)
-        if self.main_project and re.search(r"\b(?:project|consortium)\s+partners\s+(?:meet|met|gathered|gather)\b", masked):
+        if self.main_project and re.search(
+            r"\b(?:project|consortium)\s+partners\s+(?:meet|met|gathered|gather)\b", masked
+        ):
             add(self._nearest_event(all_events, 0), "activityOf", self.main_project, s, "project-partners-meet", 0.8)
 
     def _author_partner(self) -> None:
@@ -601,18 +784,27 @@ class RelationRules:
         if ex.is_factsheet and self.main_project:
             for key, ent in ex.entities.items():
                 if ent.type == "Place" and ent.mentions:
-                    ex.add_relation(self.main_project, "operatesIn", key, ent.mentions[0].sentence,
-                                    "factsheet-place", 0.7)
+                    ex.add_relation(
+                        self.main_project, "operatesIn", key, ent.mentions[0].sentence, "factsheet-place", 0.7
+                    )
         # "P partners from Sofia, Prague and Osijek took part": the partners located there took part
         for pkey, ent in ex.entities.items():
             for places, event, s in ent.attrs.get("partners_from", []):
-                partners = [r.object for r in ex.relations if r.subject == pkey and r.predicate in ("hasPartner", "coordinator")]
-                place_countries = {ex.entities[p].attrs["place"].country_code for p in places if "place" in ex.entities[p].attrs}
+                partners = [
+                    r.object for r in ex.relations if r.subject == pkey and r.predicate in ("hasPartner", "coordinator")
+                ]
+                place_countries = {
+                    ex.entities[p].attrs["place"].country_code for p in places if "place" in ex.entities[p].attrs
+                }
                 for org in partners:
                     locs = [r.object for r in ex.relations if r.subject == org and r.predicate == "locatedIn"]
                     hit = [p for p in locs if p in places]
                     if not hit:
-                        countries = {ex.entities[p].attrs["place"].country_code for p in locs if p in ex.entities and "place" in ex.entities[p].attrs}
+                        countries = {
+                            ex.entities[p].attrs["place"].country_code
+                            for p in locs
+                            if p in ex.entities and "place" in ex.entities[p].attrs
+                        }
                         cands = [p for p in places if ex.entities[p].attrs["place"].country_code in countries]
                         if len(cands) == 1 and countries & place_countries:
                             hit = cands
@@ -630,7 +822,12 @@ class RelationRules:
         for s, masked, keys in self.masked:
             if s.span.start < start:
                 continue
-            for m in re.finditer(r"(?:^|,\s*(?:while|and|whereas)\s+|;\s*)\s*(?:The\s+|the\s+)?(?:(?:[Rr]epresentatives|[Tt]eam|[Mm]embers)\s+of\s+(?:the\s+)?)?⟨(ORG|PER):(\d+)⟩[^⟨]{0,80}?(?:⟨(?:ORG|CITY|CTRY|PRJ):\d+⟩[^⟨]{0,80}?){0,4}\b" + SPEAK + r"\b", masked):
+            for m in re.finditer(
+                r"(?:^|,\s*(?:while|and|whereas)\s+|;\s*)\s*(?:The\s+|the\s+)?(?:(?:[Rr]epresentatives|[Tt]eam|[Mm]embers)\s+of\s+(?:the\s+)?)?⟨(ORG|PER):(\d+)⟩[^⟨]{0,80}?(?:⟨(?:ORG|CITY|CTRY|PRJ):\d+⟩[^⟨]{0,80}?){0,4}\b"
+                + SPEAK
+                + r"\b",
+                masked,
+            ):
                 agent = keys[int(m.group(2))]
                 ex.add_relation(agent, "participatedIn", ev, s, "speaker-participates", 0.7)
                 ex.entities[agent].attrs.setdefault("speaker_of", set()).add(ev)
@@ -650,8 +847,11 @@ class RelationRules:
                 org = None
                 if r2.predicate == "organisedBy" and r2.subject == ev:
                     org = r2.object
-                elif r2.predicate == "participatedIn" and r2.object == ev and r2.rule in (
-                        "speaker-participates", "speaker-org-participates", "event-between"):
+                elif (
+                    r2.predicate == "participatedIn"
+                    and r2.object == ev
+                    and r2.rule in ("speaker-participates", "speaker-org-participates", "event-between")
+                ):
                     org = r2.subject
                 if isinstance(org, str) and org in ex.entities and ex.entities[org].type == "Organisation":
                     ex.add_relation(proj, "hasPartner", org, r2.sentence, "partner-at-project-event", 0.7)
@@ -664,8 +864,14 @@ class RelationRules:
                     continue
                 for n in org.acronyms | {org.name}:
                     if len(n) >= 3 and re.match(rf"{re.escape(n)}\b", ent.name):
-                        ex.add_relation(key, "organisedBy", okey, ent.mentions[0].sentence if ent.mentions else None,
-                                        "event-named-after-org", 0.7)
+                        ex.add_relation(
+                            key,
+                            "organisedBy",
+                            okey,
+                            ent.mentions[0].sentence if ent.mentions else None,
+                            "event-named-after-org",
+                            0.7,
+                        )
         # names for unnamed events: category, project, place, date
         for key, ent in ex.entities.items():
             if ent.type != "Event":
@@ -681,7 +887,9 @@ class RelationRules:
                 city = next((r.object for r in ex.relations if r.subject == key and r.predicate == "locatedIn"), None)
                 if city and city in ex.entities:
                     parts.append(ex.entities[city].name)
-                when = next((r.object for r in ex.relations if r.subject == key and r.predicate in ("date", "startDate")), None)
+                when = next(
+                    (r.object for r in ex.relations if r.subject == key and r.predicate in ("date", "startDate")), None
+                )
                 if when:
                     parts.append(str(when))
                 if len(parts) > 1:
@@ -700,11 +908,47 @@ class RelationRules:
                 ent.names.add(ent.name.split(":")[0].strip())
 
 
-_NOT_PLACES = {"centre", "center", "city", "union", "european", "university", "school", "research", "hall",
-               "development", "peace", "culture", "education", "welcome", "solidarity", "integration", "radio",
-               "new", "town", "open", "kitchen", "folk", "high", "social", "intercultural", "international",
-               "refugee", "migrant", "women", "network", "bar", "local", "council", "multicultural", "support"}
-_MODIFIERS = re.compile(r"^(?:(?:first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth|eleventh|twelfth|last|final|\d+(?:st|nd|rd|th)|one|two|three|four|five|(?:one|two|three|four|five|\d)-day|half-day|full-day)\s+)+", re.I)
+_NOT_PLACES = {
+    "centre",
+    "center",
+    "city",
+    "union",
+    "european",
+    "university",
+    "school",
+    "research",
+    "hall",
+    "development",
+    "peace",
+    "culture",
+    "education",
+    "welcome",
+    "solidarity",
+    "integration",
+    "radio",
+    "new",
+    "town",
+    "open",
+    "kitchen",
+    "folk",
+    "high",
+    "social",
+    "intercultural",
+    "international",
+    "refugee",
+    "migrant",
+    "women",
+    "network",
+    "bar",
+    "local",
+    "council",
+    "multicultural",
+    "support",
+}
+_MODIFIERS = re.compile(
+    r"^(?:(?:first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth|eleventh|twelfth|last|final|\d+(?:st|nd|rd|th)|one|two|three|four|five|(?:one|two|three|four|five|\d)-day|half-day|full-day)\s+)+",
+    re.I,
+)
 
 
 def _strip_modifiers(name: str) -> str:

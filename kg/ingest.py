@@ -1,0 +1,281 @@
+"""Orchestration: documents → extract → resolve → triples → store, then reasoning.
+
+Returns a report and prints nothing. Each document's graph is replaced in one
+transaction, so a document that fails anywhere leaves the store as it was for it,
+while the other documents of the batch go in. spaCy and the reference data are
+imported only when something is extracted.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections import Counter
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from rdflib import BNode, Literal, URIRef
+from rdflib.term import Node
+
+from kg.documents import max_document_bytes, read_document
+from kg.errors import KGError, NotFoundError
+from kg.model import Document, Extraction
+from kg.settings import Settings
+from kg.store import KGStore, Triple
+
+__all__ = [
+    "IngestReport",
+    "Progress",
+    "Steps",
+    "default_steps",
+    "ensure_ontology",
+    "ingest",
+    "remove_document",
+    "reset",
+]
+
+log = logging.getLogger(__name__)
+
+# progress(done, total, name): called after each document of a batch.
+Progress = Callable[[int, int, str], None]
+
+
+@dataclass
+class IngestReport:
+    """What one ingest run did: documents in, failures with reasons, counts and timings."""
+
+    documents: list[str] = field(default_factory=list)
+    failures: list[tuple[str, str]] = field(default_factory=list)
+    entities: int = 0
+    facts: int = 0
+    triples: int = 0
+    seconds: float = 0.0
+    reasoning: dict[str, object] | None = None
+    ontology_loaded: bool = False
+
+    @property
+    def ok(self) -> bool:
+        """True when no document (and no reasoning step) failed."""
+        return not self.failures
+
+    def as_dict(self) -> dict[str, object]:
+        """The report as plain JSON-able data."""
+        return {
+            "documents": list(self.documents),
+            "failures": [{"document": n, "reason": r} for n, r in self.failures],
+            "entities": self.entities,
+            "facts": self.facts,
+            "triples": self.triples,
+            "seconds": self.seconds,
+            "reasoning": self.reasoning,
+            "ontology_loaded": self.ontology_loaded,
+        }
+
+
+@dataclass
+class Steps:
+    """The pipeline stages ingest calls, as plain functions (the defaults load spaCy)."""
+
+    extract: Callable[[Document], Extraction]
+    resolve: Callable[[Extraction], Any]
+    triples: Callable[[Any], Iterable[Triple]]
+    ontology: Callable[[], Iterable[Triple]]
+
+
+def default_steps(settings: Settings, store: KGStore) -> Steps:
+    """The real pipeline: spaCy extraction, resolution against the store, triples."""
+    from kg.extract.nlp import load_pipeline
+    from kg.extract.pipeline import extract_document
+    from kg.resolve import Resolver
+    from kg.triples import document_triples, ontology_triples
+
+    nlp = load_pipeline(settings.spacy_model)
+    resolver = Resolver(store)
+    minter = store.minter
+    return Steps(
+        extract=lambda document: extract_document(document, nlp),
+        resolve=resolver.resolve,
+        triples=lambda resolved: document_triples(
+            resolved, minter, threshold=settings.confidence_threshold),
+        ontology=ontology_triples,
+    )
+
+
+# --------------------------------------------------------------------------- ontology
+
+
+def _key(term: Node) -> object:
+    """A comparable form of a term as a store gives it back: blank nodes renamed, literals
+    canonicalised (pyoxigraph stores "1"^^xsd:nonNegativeInteger as "1"^^xsd:integer)."""
+    if isinstance(term, BNode):
+        return None
+    if isinstance(term, Literal):
+        value = term.toPython()
+        return ("literal", str(value) if isinstance(value, Literal) else value, term.language)
+    return term
+
+
+def _shape(triples: Iterable[Triple]) -> Counter[tuple[object, ...]]:
+    """A multiset of triples compared loosely, as stored and as given."""
+    return Counter(tuple(_key(t) for t in triple) for triple in triples)
+
+
+def ensure_ontology(store: KGStore, ontology: Iterable[Triple]) -> bool:
+    """Load the ontology graph when it is missing or differs; True when it was (re)loaded."""
+    wanted = list(ontology)
+    graph = store.minter.ontology_graph
+    if store.has_graph(graph) and _shape(store.triples("ontology")) == _shape(wanted):
+        return False
+    store.replace_graph(graph, wanted)
+    log.info("ontology graph loaded: %d triples", len(wanted))
+    return True
+
+
+# --------------------------------------------------------------------------- ingest
+
+
+def _reason(exc: BaseException, name: str) -> str:
+    """A one-line reason for a failure, without the file name the message may start with."""
+    text = str(exc).strip() or type(exc).__name__
+    return text[len(name) + 2:] if text.startswith(f"{name}: ") else text
+
+
+def ingest(
+    paths: Sequence[Path | str],
+    settings: Settings,
+    *,
+    store: KGStore | None = None,
+    progress: Progress | None = None,
+    steps: Steps | None = None,
+) -> IngestReport:
+    """Ingest files into the store, one named graph each; return what happened."""
+    start = time.perf_counter()
+    own_store = store is None
+    store = store if store is not None else KGStore(settings)
+    report = IngestReport()
+    try:
+        _ingest_into(store, [Path(p) for p in paths], settings, report, progress, steps)
+    finally:
+        if own_store:
+            store.close()
+    report.seconds = round(time.perf_counter() - start, 3)
+    log.info(
+        "ingest: %d documents, %d failures, %d entities, %d facts in %.2f s",
+        len(report.documents), len(report.failures), report.entities, report.facts,
+        report.seconds,
+    )
+    return report
+
+
+def _ingest_into(
+    store: KGStore,
+    paths: list[Path],
+    settings: Settings,
+    report: IngestReport,
+    progress: Progress | None,
+    steps: Steps | None,
+) -> None:
+    limit = max_document_bytes(settings)
+    total = len(paths)
+    first_of_name: dict[str, Path] = {}
+    changed = ontology_checked = False
+    for done, path in enumerate(paths, 1):
+        label = str(path)
+        try:
+            if path.name in first_of_name:
+                raise KGError(
+                    f"another file of this batch has the same name ({first_of_name[path.name]});"
+                    f" a document's identifier is its file name, so rename one of them."
+                )
+            first_of_name[path.name] = path
+            document = read_document(path, max_bytes=limit)
+        except KGError as exc:
+            report.failures.append((label, _reason(exc, path.name)))
+            log.info("%s: %s", label, exc)  # reported in the IngestReport
+            if progress is not None:
+                progress(done, total, label)
+            continue
+        # Set-up failures (no spaCy model, no ontology) stop the batch before any write.
+        if steps is None:  # spaCy loads only once there is something to extract
+            steps = default_steps(settings, store)
+        if not ontology_checked:
+            ontology_checked = True
+            if ensure_ontology(store, steps.ontology()):
+                report.ontology_loaded = changed = True
+        try:
+            extraction = steps.extract(document)
+            resolved = steps.resolve(extraction)
+            triples = list(steps.triples(resolved))
+            store.replace_graph(store.minter.document_graph(document.id), triples)
+        except KGError as exc:
+            report.failures.append((label, _reason(exc, path.name)))
+            log.info("%s: %s", label, exc)  # reported in the IngestReport
+        except Exception as exc:  # noqa: BLE001 - one bad document must not stop the batch
+            log.exception("%s: unexpected failure", label)
+            report.failures.append((label, f"internal error: {type(exc).__name__}: {exc}"))
+        else:
+            changed = True
+            report.documents.append(document.id)
+            report.entities += len(extraction.entities)
+            report.facts += len(extraction.relations)
+            report.triples += len(triples)
+            for warning in extraction.warnings:
+                log.warning("%s: %s", document.id, warning)
+        if progress is not None:
+            progress(done, total, label)
+    if changed:
+        report.reasoning = _update_inferred(store, report)
+    store.flush()
+
+
+def _update_inferred(store: KGStore, report: IngestReport | None = None) -> dict[str, object]:
+    """Rebuild the inferred graph; a failure is recorded in the report, not raised."""
+    from kg.reasoning import update_inferred
+
+    try:
+        return update_inferred(store)
+    except KGError as exc:
+        if report is None:
+            raise
+        log.error("reasoning failed: %s", exc)
+        report.failures.append(("(reasoning)", f"the inferred graph was not rebuilt: {exc}"))
+        return {"error": str(exc)}
+
+
+# --------------------------------------------------------------------------- removal
+
+
+def _document_graph(store: KGStore, doc_id: str) -> URIRef:
+    """The graph of a document given by file name, graph IRI or document IRI."""
+    minter = store.minter
+    if doc_id.startswith(("http://", "https://", "urn:")):
+        iri = URIRef(doc_id)
+        if minter.is_document_graph(iri):
+            return iri
+        prefix = f"{minter.base}document/"
+        if doc_id.startswith(prefix):
+            return URIRef(f"{minter.base}graph/document/{doc_id[len(prefix):]}")
+    return minter.document_graph(Path(doc_id).name)
+
+
+def remove_document(store: KGStore, doc_id: str) -> dict[str, object]:
+    """Drop a document's graph and rebuild the inferred graph; returns reasoning stats."""
+    graph = _document_graph(store, doc_id)
+    if not store.has_graph(graph):
+        raise NotFoundError(
+            f"No document '{doc_id}' in the store; `kg stats` lists the documents."
+        )
+    store.remove_graphs([graph])
+    log.info("removed %s", graph)
+    stats = _update_inferred(store)
+    store.flush()
+    return stats
+
+
+def reset(store: KGStore) -> None:
+    """Empty the store: every graph, documents, ontology, inferences and analytics."""
+    store.clear()
+    store.flush()
+    log.info("store emptied")

@@ -1,0 +1,238 @@
+"""The pages in a real headless Chromium (Playwright): scripts run, nothing leaves the machine.
+
+Needs the Python package `playwright` and a Chromium at /usr/bin/chromium (Debian package
+`chromium`); without them the tests skip, except under CI=true, where they fail. Screenshots
+go to tests/artifacts/ (ignored by git).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import pytest
+from webapp_support import IKG, S1, LiveServer, shared_server
+
+CHROMIUM = Path(os.environ.get("KG_CHROMIUM", "/usr/bin/chromium"))
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
+LOCAL_HOSTS = {"127.0.0.1"}
+
+
+def _browser_missing() -> str | None:
+    """Why the browser tests cannot run here, or None."""
+    try:
+        import playwright.sync_api  # noqa: F401
+    except ImportError:
+        return "the Python package playwright is not installed (pip install playwright)"
+    if not CHROMIUM.exists():
+        return f"no Chromium at {CHROMIUM} (apt-get install chromium)"
+    return None
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> LiveServer:
+    return shared_server(tmp_path_factory.mktemp("web"))
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    reason = _browser_missing()
+    if reason:
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"browser tests cannot run under CI: {reason}")
+        pytest.skip(reason)
+    from playwright.sync_api import sync_playwright
+
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    (ARTIFACTS / ".gitignore").write_text("*\n", encoding="utf-8")
+    with sync_playwright() as pw:
+        chromium = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS,
+                                      headless=True)
+        try:
+            yield chromium
+        finally:
+            chromium.close()
+
+
+@dataclass
+class Watch:
+    """What a page did: console errors, uncaught errors, dialogs, requests (and blocked ones)."""
+
+    errors: list[str] = field(default_factory=list)
+    requests: list[str] = field(default_factory=list)
+    blocked: list[str] = field(default_factory=list)
+    dialogs: list[str] = field(default_factory=list)
+
+    def check(self) -> None:
+        """No console error, no alert, and every request went to 127.0.0.1."""
+        assert not self.errors, self.errors
+        assert not self.dialogs, self.dialogs
+        assert not self.blocked, f"requests leaving the machine: {self.blocked}"
+        for url in self.requests:
+            parts = urlsplit(url)
+            assert parts.scheme in ("data", "blob") or parts.hostname in LOCAL_HOSTS, url
+
+
+@pytest.fixture
+def page(browser: Any) -> Iterator[tuple[Any, Watch]]:
+    watch = Watch()
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+
+    def route(r: Any) -> None:
+        parts = urlsplit(r.request.url)
+        if parts.scheme in ("data", "blob") or parts.hostname in LOCAL_HOSTS:
+            r.continue_()
+        else:
+            watch.blocked.append(r.request.url)
+            r.abort()
+
+    context.route("**/*", route)
+    pg = context.new_page()
+    pg.on("console", lambda m: watch.errors.append(m.text) if m.type == "error" else None)
+    pg.on("pageerror", lambda e: watch.errors.append(str(e)))
+    pg.on("request", lambda r: watch.requests.append(r.url))
+
+    def on_dialog(d: Any) -> None:
+        watch.dialogs.append(d.message)
+        d.dismiss()
+
+    pg.on("dialog", on_dialog)
+    try:
+        yield pg, watch
+    finally:
+        context.close()
+
+
+def expect(locator: Any) -> Any:
+    """Playwright's expect (imported late: the package may be missing)."""
+    from playwright.sync_api import expect as pw_expect
+
+    return pw_expect(locator)
+
+
+def shot(pg: Any, name: str) -> None:
+    pg.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+
+
+def test_query_page_runs_saved_queries(server: LiveServer, page: tuple[Any, Watch]) -> None:
+    pg, watch = page
+    pg.goto(server.url + "/query")
+    pg.wait_for_selector('#query-app[data-ready="1"]')
+    assert pg.locator("#editor .CodeMirror").count() == 1  # YASQE drew its editor
+    pg.click('a.saved-title[data-name="projects"]')
+    rows = pg.locator("#results table tbody tr")
+    rows.first.wait_for()
+    assert rows.count() == 2
+    link = pg.locator("#results table tbody tr a").first
+    assert link.get_attribute("href").startswith("/resource/project/")
+    # A parameterised query: its parameter is a form field.
+    pg.click('a.saved-title[data-name="partners_of_project"]')
+    pg.fill('form.saved-form[data-name="partners_of_project"] input[name="project"]',
+            "BRIGHTBRIDGE")
+    pg.click('form.saved-form[data-name="partners_of_project"] button')
+    pg.locator("#results td", has_text="Sunfield Association").wait_for()
+    assert pg.locator("#results table tbody tr").count() == 2
+    pg.click("#results table th:nth-child(3)")
+    first = pg.locator("#results table tbody tr").first.locator("td").nth(2).text_content()
+    pg.click("#results table th:nth-child(3)")
+    again = pg.locator("#results table tbody tr").first.locator("td").nth(2).text_content()
+    assert {first, again} == {"City of Vålmora", "Sunfield Association"}
+    permalink = pg.locator("#permalink").get_attribute("href")
+    assert "saved=partners_of_project" in permalink and "project=BRIGHTBRIDGE" in permalink
+    assert pg.locator("#download-csv").get_attribute("href").endswith("format=csv") or \
+        "format=csv" in pg.locator("#download-csv").get_attribute("href")
+    shot(pg, "query")
+    # The permalink restores and reruns the query.
+    pg.goto(server.url + permalink)
+    expect(pg.locator("#results tbody tr")).to_have_count(2)
+    # Completion offers this graph's own terms (no lookup elsewhere).
+    pg.click("#editor .CodeMirror")
+    pg.keyboard.press("Control+a")
+    pg.keyboard.type(f"PREFIX ikg: <{IKG}>\nSELECT * WHERE {{\n  ?x a ikg:Pro")
+    pg.keyboard.press("Control+Space")
+    hints = pg.locator(".CodeMirror-hints li")
+    hints.first.wait_for()
+    assert "ikg:Project" in [h.strip() for h in hints.all_text_contents()]
+    # The editor's own query goes to /sparql.
+    pg.goto(server.url + "/query?query=" + "ASK%20%7B%20%3Fs%20a%20ikg%3AProject%20%7D")
+    pg.wait_for_selector(".ask-result")
+    assert "true" in pg.locator(".ask-result").text_content()
+    watch.check()
+
+
+def test_resource_page_shows_quoted_sentence(server: LiveServer, page: tuple[Any, Watch]) -> None:
+    pg, watch = page
+    pg.goto(server.url + "/resource/project/brightbridge")
+    quote = pg.locator("blockquote.quote", has_text="welcomed the City of Vålmora")
+    assert quote.count() == 1 and S1 in quote.text_content()
+    pg.wait_for_selector("iframe.neighbourhood")
+    shot(pg, "resource")
+    pg.goto(server.url + "/resource/document/001-news-txt")
+    assert "Acme <script>alert(1)</script> Trust" in pg.locator(".doc-text").text_content()
+    shot(pg, "document")
+    pg.goto(server.url + "/resource/place/geonames-900001")
+    pg.wait_for_selector("#place-map path.leaflet-interactive")
+    shot(pg, "place")
+    watch.check()
+
+
+def test_network_draws_nodes_and_click_navigates(server: LiveServer,
+                                                 page: tuple[Any, Watch]) -> None:
+    pg, watch = page
+    pg.goto(server.url + "/network?kind=Project&kind=Organisation")
+    frame_el = pg.wait_for_selector("#network-frame")
+    frame = frame_el.content_frame()
+    frame.wait_for_selector('body[data-ready="1"]', timeout=20000)
+    count = frame.evaluate("Object.keys(network.getPositions()).length")
+    assert count >= 5
+    shot(pg, "network")
+    target = "http://kg.example.test/res/project/tidewater"
+    pos = frame.evaluate(
+        "(id) => { const p = network.canvasToDOM(network.getPositions([id])[id]);"
+        " const r = document.getElementById('mynetwork').getBoundingClientRect();"
+        " return {x: p.x + r.left, y: p.y + r.top}; }", target)
+    box = frame_el.bounding_box()
+    pg.mouse.click(box["x"] + pos["x"], box["y"] + pos["y"])
+    pg.wait_for_url(re.compile(r".*/resource/project/tidewater$"))
+    assert pg.locator("h1").text_content() == "TIDEWATER"
+    watch.check()
+
+
+def test_map_draws_markers(server: LiveServer, page: tuple[Any, Watch]) -> None:
+    pg, watch = page
+    pg.goto(server.url + "/map")
+    pg.wait_for_selector("#map[data-markers]")
+    markers = pg.locator("#map path.kg-marker")
+    assert markers.count() == 3
+    markers.first.click()
+    popup = pg.locator(".leaflet-popup-content")
+    popup.wait_for()
+    assert popup.locator("a").count() >= 2
+    shot(pg, "map")
+    watch.check()
+
+
+def test_timeline_and_home_pages(server: LiveServer, page: tuple[Any, Watch]) -> None:
+    pg, watch = page
+    pg.goto(server.url + "/timeline")
+    pg.wait_for_selector("#timeline .vis-item-content")
+    assert pg.locator("#timeline .vis-item-content").count() == 2
+    shot(pg, "timeline")
+    pg.click("#timeline .vis-item-content >> text=Tidewater workshop")
+    pg.wait_for_url(re.compile(r".*/resource/event/tidewater-workshop$"))
+    pg.goto(server.url + "/")
+    assert pg.locator("#type-counts .card").count() >= 5
+    shot(pg, "home")
+    pg.fill("main input[name=q]", "valmora")
+    pg.press("main input[name=q]", "Enter")
+    pg.wait_for_selector("ul.hits li")
+    assert "City of Vålmora" in pg.locator("ul.hits").text_content()
+    shot(pg, "search")
+    watch.check()
