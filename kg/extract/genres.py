@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from kg.extract.dates import DateMention, find_dates
 
+EMPTY_FIELD_RE = re.compile(r"^(?P<key>[A-Z][A-Za-z ()/'’-]{1,40}?)\s*:\s*$")
 FIELD_RE = re.compile(r"^(?P<key>[A-Z][A-Za-z ()/'’-]{1,40}?)\s*:\s*(?P<value>\S.*)$")
 
 FIELD_KEYS = {
@@ -52,6 +53,16 @@ FIELD_KEYS = {
     "countries": "countries",
     "locations": "countries",
     "location": "countries",
+    "partner countries": "countries",
+    "participating countries": "countries",
+    "funding program": "funding",
+    "eu programme": "funding",
+    "grant agreement no": "number",
+    "grant agreement no.": "number",
+    "project no": "number",
+    "project no.": "number",
+    "project reference": "number",
+    "agreement number": "number",
 }
 
 
@@ -64,20 +75,33 @@ class Field:
     value_start: int
     line_start: int
     line_end: int
+    row: bool = False  # one row of a list written under its key
 
 
 def factsheet_fields(text: str) -> list[Field]:
     """The recognised "Key: value" fields of a factsheet, with the value's offset."""
     out = []
     pos = 0
+    open_key: str | None = None  # a key whose values follow on the next lines ("Partners:" then a table)
     for line in text.split("\n"):
-        m = FIELD_RE.match(line.strip())
-        if m:
-            key = FIELD_KEYS.get(m.group("key").strip().lower())
-            if key:
-                lead = len(line) - len(line.lstrip())
-                value = m.group("value").rstrip()
-                out.append(Field(key, value, pos + lead + m.start("value"), pos, pos + len(line)))
+        stripped = line.strip()
+        m = FIELD_RE.match(stripped)
+        empty = EMPTY_FIELD_RE.match(stripped)
+        lead = len(line) - len(line.lstrip())
+        if m and FIELD_KEYS.get(m.group("key").strip().lower()):
+            key = FIELD_KEYS[m.group("key").strip().lower()]
+            value = m.group("value").rstrip()
+            out.append(Field(key, value, pos + lead + m.start("value"), pos, pos + len(line)))
+            open_key = None
+        elif empty and FIELD_KEYS.get(empty.group("key").strip().lower()):
+            open_key = FIELD_KEYS[empty.group("key").strip().lower()]
+        elif open_key in ("partners", "coordinator", "countries") and stripped and not m:
+            item = BULLET_RE.match(line)
+            value = (item.group("item") if item else stripped).rstrip()
+            start = pos + (item.start("item") if item else lead)
+            out.append(Field(open_key, value, start, pos, pos + len(line), row=True))
+        else:
+            open_key = None
         pos += len(line) + 1
     return out
 

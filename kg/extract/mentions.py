@@ -177,13 +177,16 @@ CONNECTORS = {
 }
 ROLE_WORDS = (
     r"(?:project\s+|programme\s+|general\s+|executive\s+|managing\s+|deputy\s+|senior\s+|"
-    r"junior\s+|local\s+|municipal\s+|communications?\s+|policy\s+|research\s+)*"
+    r"junior\s+|local\s+|municipal\s+|communications?\s+|policy\s+|research\s+|youth\s+|"
+    r"case\s+|community\s+|field\s+|integration\s+|legal\s+|programme\s+|regional\s+|"
+    r"country\s+|national\s+|international\s+|financial\s+|technical\s+|scientific\s+)*"
     r"(?:manager|coordinator|co-ordinator|director|officer|president|vice-president|head|"
     r"member|representative|researcher|chair|chairman|chairwoman|chairperson|founder|"
     r"co-founder|expert|volunteer|mayor|advisor|adviser|counsellor|counselor|secretary|"
     r"spokesperson|spokesman|leader|lead|consultant|mediator|trainer|lawyer|psychologist|"
     r"social worker|teacher|professor|lecturer|fellow|analyst|specialist|assistant|"
-    r"ceo|cfo|board member|staff member|team leader)"
+    r"ceo|cfo|board member|staff member|team leader|worker|councillor|councilor|alderman|"
+    r"interpreter|intern|educator|organiser|organizer|facilitator|moderator)"
 )
 
 
@@ -889,7 +892,9 @@ def find_demonym_places(
     """ "the Greek city", "the Spanish capital": a city of that country already named in the document."""
     out = []
     cities = list(doc_cities)
-    for m in re.finditer(r"\b(?:the|its)\s+(?P<adj>[A-Z][a-z]+)\s+(?P<noun>city|capital|municipality|town)\b", text):
+    for m in re.finditer(
+        r"\b(?:the|its|The)\s+(?P<adj>[A-Z][a-z]+)\s+(?P<noun>city|capital|municipality|town)\b", text
+    ):
         country = country_by_demonym(m.group("adj"))
         if country is None:
             continue
@@ -901,9 +906,9 @@ def find_demonym_places(
         typ = "Organisation" if rule_kind == "local_authority" else "Place"
         out.append(
             Cand(
-                offset + m.start(),
+                offset + m.start("adj"),
                 offset + m.end(),
-                m.group(0),
+                text[m.start("adj") : m.end()],
                 typ,
                 f"{rule_kind}:demonym",
                 kind="LocalAuthority" if typ == "Organisation" else "City",

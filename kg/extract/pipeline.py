@@ -149,6 +149,15 @@ class DocumentExtractor:
             cands += mentions.find_people(s.sent, off)
             cands += mentions.find_role_people(text, off, self.place)
             cands += mentions.find_places(s.sent, off, self.place)
+        cities = {
+            c.attrs["place"].geonames_id: c.attrs["place"]
+            for c in cands
+            if c.type == "Place" and c.attrs["place"].kind == "City"
+        }
+        for s in self.sentences:
+            cands += mentions.find_demonym_places(
+                s.span.text, s.span.start, self.lk.demonym, self.place, cities.values()
+            )
         cands += mentions.find_shaped_projects(self.text)
         self._genre_candidates()
         self._timeline_actors()
@@ -168,6 +177,20 @@ class DocumentExtractor:
                     )
                 elif f.key == "title":
                     name = f.value.strip()
+                    acr = re.search(r"\s*\((?P<acr>[A-Za-z0-9+&@-]{2,15})\)\s*$", name)
+                    if acr:
+                        a_start = f.value_start + acr.start("acr")
+                        self.cands.append(
+                            Cand(
+                                a_start,
+                                a_start + len(acr.group("acr")),
+                                acr.group("acr"),
+                                "Project",
+                                "factsheet:acronym",
+                                conf=0.95,
+                            )
+                        )
+                        name = name[: acr.start()].strip()
                     self.cands.append(
                         Cand(
                             f.value_start,
@@ -180,7 +203,8 @@ class DocumentExtractor:
                         )
                     )
                 elif f.key in ("coordinator", "partners"):
-                    for off, item in genres.split_list(f.value):
+                    items = [(0, re.split(r"\s*[|\t]\s*", f.value)[0])] if f.row else genres.split_list(f.value)
+                    for off, item in items:
                         name = re.sub(r"\s*\([^)]*\)\s*$", "", item).strip().rstrip(".")
                         name = re.split(r",\s+", name)[0]
                         if not name or self.place(name) is not None:
@@ -216,10 +240,20 @@ class DocumentExtractor:
     def _timeline_actors(self) -> None:
         verbs = r"(?:\s+(?:officially|also|again|then|will|continues|is|are|has|have))*\s+[a-z]+(?:s|ed)\b"
         for entry in self.timeline:
-            m = re.match(rf"(?:The\s+)?(?!The\s)(?P<actor>[A-ZÀ-Ž][^,.;:]*?)(?:\s+[–—-]\s+|{verbs})", entry.rest)
+            rest = re.sub(
+                r"^(?:Online|On-line|Virtual|Hybrid|Update|News)\s*:\s*", lambda x: " " * len(x.group(0)), entry.rest
+            )
+            m = re.match(rf"\s*(?:The\s+)?(?!The\s)(?P<actor>[A-ZÀ-Ž][^,.;:()]*?)(?:\s+[–—-]\s+|{verbs})", rest)
             if not m:
                 continue
             actor = m.group("actor").strip()
+            first = actor.split()[0].lower()
+            if (
+                first in mentions.EVENT_WORDS
+                or first in mentions.MONTH_WORDS
+                or mentions._TITLE_START.match(actor + " ")
+            ):
+                continue  # the line is about an event ("Training of trainers in X, organised by Y") or a titled person
             ext = re.match(r"\s+[–—-]\s+(?P<p>[A-ZÀ-Ž][\w'’-]+)\s+[a-z]+s\b", entry.rest[m.end("actor") :])
             if ext and self.place(ext.group("p")) is not None:
                 actor = entry.rest[m.start("actor") : m.end("actor") + ext.end("p")]
@@ -428,8 +462,10 @@ class DocumentExtractor:
             elif kind and not ent.kind:
                 ent.kind = kind
             surface = clean_name(c.text)
-            if c.type == "Place" and c.attrs.get("anaphor"):
-                surface = ent.name
+            if c.attrs.get("anaphor"):
+                surface = ""
+            elif typ == "Organisation" and kind == "LocalAuthority" and re.match(r"(?i)municipalities\b", surface):
+                surface = f"Municipality of {c.attrs.get('city_name', '')}".strip()
             if looks_like_acronym(surface) and (
                 c.attrs.get("acronym_of") or typ in ("Organisation",) and len(surface) <= 8 and surface.isupper()
             ):

@@ -26,7 +26,7 @@ def slot(types: str, name: str) -> str:
 ORG, PER, PRJ, CITY, CTRY, EVT, PRG = "ORG", "PER", "PRJ", "CITY", "CTRY", "EVT", "PRG"
 PLACE = "CITY|CTRY"
 AGENT = "ORG|PER"
-_LIST = r"(?:(?:\s*,\s*|\s+and\s+|\s*,\s*and\s+)⟨(?:{t}):\d+⟩)*"
+_LIST = r"(?:(?:\s*[,;]\s*|\s+and\s+|\s*,\s*and\s+)(?:the\s+)?⟨(?:{t}):\d+⟩(?:\s*\([^()⟨]{{1,40}}\))?)*"
 
 PARTICIPATE = (
     r"(?:participat(?:e|es|ed|ing)\b|took part|take[s]? part|taking part|attend\w*|join\w*|"
@@ -44,7 +44,7 @@ SPEAK = (
 COLLAB = (
     r"(?:in\s+(?:close\s+)?(?:cooperation|collaboration|partnership)\s+with|together\s+with|"
     r"works?\s+with|working\s+with|worked\s+with|teamed[- ]up\s+with|cooperat\w+\s+with|"
-    r"collaborat\w+\s+with|run\s+with|has\s+with|have\s+with|partnered\s+with)"
+    r"collaborat\w+\s+with|run\s+(?:jointly\s+)?with|jointly\s+with|has\s+with|have\s+with|partnered\s+with)"
 )
 
 
@@ -169,6 +169,7 @@ class RelationRules:
         self._people_orgs()
         self._partners_from_events()
         self._author_partner()
+        self._titled_officials()
         self._bullet_partners()
         ex.relations = [r for r in ex.relations if r.subject in ex.entities and (r.literal or r.object in ex.entities)]
 
@@ -207,6 +208,10 @@ class RelationRules:
                     )
                     break
 
+    def _name_count(self, name: str) -> int:
+        """How often an organisation's name is written in the document."""
+        return len(re.findall(re.escape(name), self.ex.text)) or 1
+
     def _place_in_name(self, name: str) -> Any:
         """The place an organisation's name holds ("Brno Integration Centre" -> Brno), if any:
         European places first, then the largest."""
@@ -221,7 +226,14 @@ class RelationRules:
                 if info is None:
                     continue
                 primary = fold(info.name) == fold(cand)
-                if info.kind == "Country" or (primary and info.population >= 5000) or info.population >= 100000:
+                elsewhere = len(re.findall(rf"(?<![\w-]){re.escape(cand)}(?![\w-])", self.ex.text)) > self._name_count(
+                    name
+                )
+                if (
+                    info.kind == "Country"
+                    or (primary and (info.population >= 50000 or elsewhere))
+                    or info.population >= 100000
+                ):
                     found.append(info)
         if not found:
             return None
@@ -258,17 +270,58 @@ class RelationRules:
                     if d.is_range:
                         for prop, value, dt in _dates(d):
                             ex.add_relation(p, prop, value, sent, "factsheet-duration", 0.9, literal=True, datatype=dt)
+            if f.key in ("start", "end"):
+                for d in sent.dates[:1]:
+                    prop, value, dt = _dates(d)[0]
+                    ex.add_relation(
+                        p,
+                        "startDate" if f.key == "start" else "endDate",
+                        value,
+                        sent,
+                        f"factsheet-{f.key}",
+                        0.9,
+                        literal=True,
+                        datatype=dt,
+                    )
+            if f.key == "funding":
+                for c in ex.selected:
+                    if f.value_start <= c.start < f.line_end:
+                        key = ex.mention_key.get((c.start, c.end))
+                        if key and ex.entities[key].type == "FundingProgramme":
+                            ex.add_relation(p, "fundedBy", key, sent, "factsheet-funding", 0.9)
+            if f.key == "number":
+                num = re.match(r"\s*(?:No\.?\s*)?(?P<num>[A-Z0-9][A-Za-z0-9./-]{3,})", f.value)
+                if num:
+                    ex.add_relation(
+                        p,
+                        "projectNumber",
+                        num.group("num").rstrip("."),
+                        sent,
+                        "factsheet-number",
+                        0.9,
+                        literal=True,
+                        datatype="string",
+                    )
 
     def _org_list_place(self, org: str, start: int, end: int, sent: Sentence) -> None:
         """ "Org (Country)" or "Org, City (Country)" right after an organisation in a list."""
         ex = self.ex
         tail = ex.text[start:end]
-        m = re.match(r"\s*(?:,\s*(?P<city>[^,()]+?))?\s*\((?P<country>[^)]+)\)", tail)
+        m = (
+            re.match(r"\s*(?:,\s*(?P<city>[^,()|]+?))?\s*\((?P<country>[^)]+)\)", tail)
+            or re.match(r"\s*[|\t]\s*(?P<city>[^|\t]+?)\s*(?:[|\t]\s*(?P<country>[^|\t]+?)\s*)?$", tail)
+            or re.match(r"\s*,\s*(?P<city>[^,()|]+?)\s*(?:,\s*(?P<country>[^,()|]+?))?\s*$", tail)
+        )
         if not m:
             return
         for grp in ("city", "country"):
             if m.group(grp):
-                info = ex.place(m.group(grp).strip())
+                raw = m.group(grp).strip()
+                info = (
+                    ex.lk.country_by_code(_COUNTRY_CODE_FIXES.get(raw, raw))
+                    if re.fullmatch(r"[A-Z]{2}", raw)
+                    else ex.place(raw)
+                )
                 if info is not None:
                     key = f"place:{info.geonames_id}"
                     ex.new_entity(
@@ -332,6 +385,27 @@ class RelationRules:
         ):
             add(k(m, "p"), "memberOf", k(m, "o"), s, "org-role-person", 0.8)
             self._role(k(m, "p"), k(m, "o"), m.group("role"), s)
+        # "Project coordinator Name (Org)"
+        for m in re.finditer(
+            rf"(?P<role>{ROLE_WORDS})\s+" + slot(PER, "p") + r"\s*\(\s*(?:the\s+)?" + slot(ORG, "o") + r"\s*\)", masked
+        ):
+            add(k(m, "p"), "memberOf", k(m, "o"), s, "role-person-org-brackets", 0.8)
+            self._role(k(m, "p"), k(m, "o"), m.group("role"), s)
+            if "coordinator" in m.group("role").lower() and mp:
+                add(mp, "coordinator", k(m, "o"), s, "coordinator-person-org", 0.75)
+        # "Name, Deputy Mayor of City": the city's local authority
+        for m in re.finditer(
+            slot(PER, "p")
+            + r",\s+(?:the\s+)?(?P<role>(?:deputy\s+|vice[- ])?(?:mayor|councillor|councilor|alderman))\s+(?:\w+\s+){0,3}?of\s+"
+            + slot(CITY, "c"),
+            masked,
+            re.I,
+        ):
+            info = ex.entities[k(m, "c")].attrs.get("place")
+            if info is not None:
+                la = self._local_authority(info, s)
+                add(k(m, "p"), "memberOf", la, s, "mayor-of-city", 0.8)
+                self._role(k(m, "p"), la, m.group("role"), s)
         for m in re.finditer(slot(ORG, "o") + r"['’]s\s+(?:[\w-]+\s+){0,3}?" + slot(PER, "p"), masked):
             add(k(m, "p"), "memberOf", k(m, "o"), s, "org-possessive-person", 0.7)
 
@@ -371,6 +445,23 @@ class RelationRules:
         ):
             for idx in re.findall(r"⟨ORG:(\d+)⟩", m.group("list")):
                 add(k(m, "j"), "hasPartner", keys[int(idx)], s, "project-partners-list", 0.85)
+        m = re.match(
+            r"\s*(?:The\s+)?(?P<list>⟨ORG:\d+⟩" + _LIST.format(t=ORG) + r")\s+(?:have\s+|has\s+)?(?:\w+ly\s+)?"
+            r"(?:launched|opened|started|presented|organi[sz]ed|held|hosted|published|created|set up|ran|run|developed|"
+            r"implemented|tested|piloted)\b[^⟨.]*?\b(?:of|for|within|under)\s+the\s+" + slot(PRJ, "j"),
+            masked,
+        )
+        if m:
+            for idx in re.findall(r"⟨ORG:(\d+)⟩", m.group("list")):
+                add(k(m, "j"), "hasPartner", keys[int(idx)], s, "subjects-act-for-project", 0.7)
+        for m in re.finditer(
+            r"partner\s+organi[sz]ations?\s*(?:[–—:(-]|are|include)\s*(?P<list>⟨ORG:\d+⟩" + _LIST.format(t=ORG) + ")",
+            masked,
+        ):
+            proj = self._project_in(masked, keys, m.start()) or mp
+            if proj:
+                for idx in re.findall(r"⟨ORG:(\d+)⟩", m.group("list")):
+                    add(proj, "hasPartner", keys[int(idx)], s, "partner-organisations-list", 0.8)
         for m in re.finditer(
             r"(?:associated\s+partner|partner\s+organi[sz]ation|(?:project|consortium)\s+partner)\s+(?:is\s+)?(?:the\s+)?"
             + slot(ORG, "o"),
@@ -420,7 +511,7 @@ class RelationRules:
                 if proj:
                     add(proj, "fundedBy", k(m, "g"), s, "funded-by-programme", 0.85)
         for m in re.finditer(
-            r"\bproject\s+(?:number|no\.?|n°|nr\.?|id|reference|code)\s*[:#]?\s*(?P<num>[A-Z0-9][A-Z0-9-]{4,})",
+            r"\b(?:project|grant agreement|grant)\s+(?:number|no\.?|n°|nr\.?|id|reference|code)\s*[:#]?\s*(?P<num>[A-Z0-9][A-Z0-9-]{4,})",
             s.span.text,
             re.I,
         ):
@@ -456,15 +547,40 @@ class RelationRules:
                 for m in places:
                     if listed.start() <= m.start() < listed.end():
                         add(about_project, "operatesIn", k(m, "p"), s, "project-place-list", 0.8)
+        if about_project and re.search(
+            r"\b(?:pilot|partner|target|participating)\s+(?:sites?|cities|city|locations?|municipalities|regions?|countries)\b",
+            masked,
+        ):
+            for m in re.finditer(slot(PLACE, "p"), masked):
+                add(about_project, "operatesIn", k(m, "p"), s, "project-pilot-site", 0.7)
         for m in re.finditer(
             slot(PRJ, "j") + r"\s+partners?\s+from\s+(?P<list>⟨(?:CITY|CTRY):\d+⟩" + _LIST.format(t=PLACE) + ")", masked
         ):
             for idx in re.findall(r"⟨(?:CITY|CTRY):(\d+)⟩", m.group("list")):
                 add(k(m, "j"), "operatesIn", keys[int(idx)], s, "project-partners-from-places", 0.8)
 
+    def _titled_officials(self) -> None:
+        """ "Deputy Mayor Name" in a document about one local authority is a member of it."""
+        ex = self.ex
+        las = [e.key for e in ex.entities.values() if e.type == "Organisation" and e.kind == "LocalAuthority"]
+        if len(las) != 1:
+            return
+        for ent in ex.entities.values():
+            if ent.type != "Person":
+                continue
+            for m in ent.mentions:
+                before = ex.text[max(0, m.start - 40) : m.start]
+                title = re.search(
+                    r"\b((?:Deputy\s+|Vice[- ])?(?:Mayor|Councillor|Councilor|Alderman|Alderwoman))\s+$", before
+                )
+                if title:
+                    ex.add_relation(ent.key, "memberOf", las[0], self.ex.sentence_at(m.start), "municipal-title", 0.7)
+                    self._role(ent.key, las[0], title.group(1).lower(), self.ex.sentence_at(m.start))
+                    break
+
     def _role(self, person: str, org: str, role: str, s: Sentence) -> None:
         role = re.sub(r"\s+", " ", role).strip().lower()
-        if role:
+        if role and s is not None:
             self.ex.entities[person].attrs.setdefault("roles", []).append((org, role, s.span))
 
     def _orgs_of_person(self, person: str, masked: str, keys: list[str]) -> list[str]:
@@ -908,6 +1024,8 @@ class RelationRules:
                 ent.names.add(ent.name.split(":")[0].strip())
 
 
+# EU usage of country codes that differ from ISO 3166 ("EL" is Greece, "UK" the United Kingdom).
+_COUNTRY_CODE_FIXES = {"EL": "GR", "UK": "GB"}
 _NOT_PLACES = {
     "centre",
     "center",
