@@ -396,7 +396,7 @@ class RelationRules:
         # "Name, Deputy Mayor of City": the city's local authority
         for m in re.finditer(
             slot(PER, "p")
-            + r",\s+(?:the\s+)?(?P<role>(?:deputy\s+|vice[- ])?(?:mayor|councillor|councilor|alderman))\s+(?:\w+\s+){0,3}?of\s+"
+            + r",\s+(?:the\s+)?(?P<role>(?:deputy\s+|vice[- ])?(?:mayor|councillor|councilor|alderman))\s+(?:\w+\s+){0,3}?of\s+"  # noqa: E501
             + slot(CITY, "c"),
             masked,
             re.I,
@@ -511,7 +511,7 @@ class RelationRules:
                 if proj:
                     add(proj, "fundedBy", k(m, "g"), s, "funded-by-programme", 0.85)
         for m in re.finditer(
-            r"\b(?:project|grant agreement|grant)\s+(?:number|no\.?|n°|nr\.?|id|reference|code)\s*[:#]?\s*(?P<num>[A-Z0-9][A-Z0-9-]{4,})",
+            r"\b(?:project|grant agreement|grant)\s+(?:number|no\.?|n°|nr\.?|id|reference|code)\s*[:#]?\s*(?P<num>[A-Z0-9][A-Z0-9-]{4,})",  # noqa: E501
             s.span.text,
             re.I,
         ):
