@@ -325,7 +325,8 @@ _LA_PREFIX = re.compile(
 _LA_SUFFIX = re.compile(
     r"\b(?P<place>[A-ZÀ-Ž][\w'’.-]+(?:\s+[A-ZÀ-Ž][\w'’.-]+)?)\s+(?P<head>[Cc]ity [Cc]ouncil|[Mm]unicipality|"
     r"[Tt]own [Cc]ouncil|[Ll]ocal [Cc]ouncil|[Cc]ity [Hh]all|[Mm]unicipal [Cc]ouncil|[Cc]ity [Aa]dministration|"
-    r"[Rr]egional [Cc]ouncil|[Cc]ounty [Cc]ouncil|[Dd]istrict [Cc]ouncil|[Bb]orough [Cc]ouncil)\b"
+    r"[Rr]egional [Cc]ouncil|[Cc]ounty [Cc]ouncil|[Dd]istrict [Cc]ouncil|[Bb]orough [Cc]ouncil|"
+    r"[Ss]tad|[Kk]ommun|[Kk]ommune|[Kk]aupunki|[Gg]emeinde|[Kk]aupunginhallitus)\b"
 )
 
 
@@ -373,6 +374,8 @@ def find_local_authorities(text: str, offset: int, lookup_place: Any) -> list[Ca
         for k in range(len(words)):
             cand = " ".join(words[k:])
             info = lookup_place(cand)
+            if info is None and cand.endswith("s") and m.group("head").lower() in ("stad", "kommun", "kommune"):
+                info = lookup_place(cand[:-1])  # Swedish/Danish genitive: "Göteborgs Stad"
             if info is not None and info.kind == "City":
                 s = m.start("place") + raw.index(cand)
                 out.append(
@@ -594,6 +597,9 @@ def find_context_orgs(text: str, offset: int, lookup_place: Any = None) -> list[
     for k, pattern in enumerate(_ORG_CONTEXT):
         for m in pattern.finditer(text):
             name = _STOP_TAIL.sub("", m.group("name")).rstrip(".,;:")
+            if re.search(r"-based$", name.split()[0]) and len(name.split()) == 1:
+                continue
+            name = re.sub(r"^[A-Z][\w]*-based\s+", "", name)
             name = re.sub(
                 r"^(?:Representatives?|Members?|Team|Staff|Volunteers|Directors?|Head|Delegation|"
                 r"Experts?|Researchers)\s+(?:of|from)\s+(?:the\s+)?",
@@ -610,7 +616,7 @@ def find_context_orgs(text: str, offset: int, lookup_place: Any = None) -> list[
                 continue
             title = _TITLE_START.match(name)
             if title:
-                person = name[title.end() :]
+                person = re.split(r"\s+(?:of|from|at)\s+|,", name[title.end() :])[0]
                 if len(person.split()) >= 2:
                     ps = s0 + title.end()
                     out.append(
@@ -749,7 +755,7 @@ def find_shaped_projects(text: str) -> list[Cand]:
 # --- people -----------------------------------------------------------------------
 
 
-def find_people(sent: Any, offset: int) -> list[Cand]:
+def find_people(sent: Any, offset: int, lookup_place: Any = lambda _: None) -> list[Cand]:
     """People: spaCy PERSON entities of two or more capitalised words."""
     out = []
     for ent in sent.ents:
@@ -763,7 +769,7 @@ def find_people(sent: Any, offset: int) -> list[Cand]:
             start_char += title.end()
         if not 2 <= len(words) <= 4 or not all(w[0].isupper() for w in words):
             continue
-        if has_org_word(ent.text) or any(looks_like_acronym(w) for w in words):
+        if has_org_word(ent.text) or any(looks_like_acronym(w) for w in words) or lookup_place(" ".join(words)):
             continue
         out.append(
             Cand(
@@ -936,6 +942,14 @@ _CALLED = re.compile(
 )
 
 
+# "the final conference of the X project, "Title", brought together …"
+_EVENT_APPOS_QUOTED = re.compile(
+    rf"\b(?:the|a|an|its|their)\s+(?:[\w-]+\s+){{0,3}}?(?P<cat>{_EVENT_WORD_RE})\s+of\s+(?:the\s+)?[^\"“”„.]{{3,100}}?,\s*"
+    + _QUOTED,
+    re.I,
+)
+
+
 def find_named_events(text: str, offset: int) -> list[Cand]:
     """Named events: quoted titles after an event word, "the conference Title: subtitle",
     "one of the workshops, Title", capitalised names ending in an event word ("ALDA Talks")."""
@@ -956,6 +970,20 @@ def find_named_events(text: str, offset: int) -> list[Cand]:
                     attrs={"category": cat},
                 )
             )
+    for m in _EVENT_APPOS_QUOTED.finditer(text):
+        title = clean_name(m.group("title"))
+        s = m.start("title")
+        out.append(
+            Cand(
+                offset + s,
+                offset + s + len(m.group("title")),
+                title,
+                "Event",
+                "event_title:appos",
+                conf=0.8,
+                attrs={"category": EVENT_WORDS.get(m.group("cat").lower(), "event"), "appos_start": offset + m.start()},
+            )
+        )
     for m in _EVENT_TITLE.finditer(text):
         title = m.group("title").rstrip(" .,;:")
         if len(title) < 3 or fold(title.split()[0]) in MONTH_WORDS or title.split()[0] in ("On", "In"):

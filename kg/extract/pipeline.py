@@ -146,7 +146,7 @@ class DocumentExtractor:
             cands += mentions.find_named_events(text, off)
             cands += mentions.find_event_renames(text, off)
             cands += mentions.find_unnamed_events(text, off, bool(s.dates))
-            cands += mentions.find_people(s.sent, off)
+            cands += mentions.find_people(s.sent, off, self.place)
             cands += mentions.find_role_people(text, off, self.place)
             cands += mentions.find_places(s.sent, off, self.place)
         cities = {
@@ -222,7 +222,11 @@ class DocumentExtractor:
                             )
                         )
         for off, item in genres.bullet_items(self.text):
-            head = re.split(r",\s+|\s+[–—-]\s+|\s*\(", item)[0].strip().rstrip(".;")
+            label = re.match(r"(?:[A-Z][a-z]+(?:\s+[a-z]+){0,3})\s*:\s+", item)  # "Associated partner: X"
+            if label:
+                off += label.end()
+                item = item[label.end() :]
+            head = re.split(r",\s+|\s+[–—-]\s+|\s*\(|\s*[|\t]", item)[0].strip().rstrip(".;")
             if not head or self.place(head) is not None or len(head) < 3:
                 continue
             if not (head[0].isupper() or head[0].isdigit()):
@@ -554,17 +558,19 @@ class DocumentExtractor:
         for e in events:
             if e.key not in self.entities or e.attrs.get("unnamed"):
                 continue
+            appos = {
+                c.attrs["appos_start"]
+                for c in self.selected
+                if c.type == "Event" and "appos_start" in c.attrs and self.mention_key.get((c.start, c.end)) == e.key
+            }
             for m in e.mentions:
-                before = self.text[max(0, m.start - 4) : m.start]
                 for f in events:
                     if f is e or f.key not in self.entities or not f.attrs.get("unnamed"):
                         continue
-                    if (
-                        any(
-                            0 <= m.start - fm.end <= 4 and re.fullmatch(r"[\s,:“\"„]*", self.text[fm.end : m.start])
-                            for fm in f.mentions
-                        )
-                        and before is not None
+                    if any(
+                        (0 <= m.start - fm.end <= 4 and re.fullmatch(r"[\s,:“\"„]*", self.text[fm.end : m.start]))
+                        or any(a <= fm.start and fm.end <= m.start for a in appos)
+                        for fm in f.mentions
                     ):
                         e.names |= f.names | {f.name}
                         self.rekey(f.key, e.key)

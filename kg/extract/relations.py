@@ -26,7 +26,11 @@ def slot(types: str, name: str) -> str:
 ORG, PER, PRJ, CITY, CTRY, EVT, PRG = "ORG", "PER", "PRJ", "CITY", "CTRY", "EVT", "PRG"
 PLACE = "CITY|CTRY"
 AGENT = "ORG|PER"
-_LIST = r"(?:(?:\s*[,;]\s*|\s+and\s+|\s*,\s*and\s+)(?:the\s+)?⟨(?:{t}):\d+⟩(?:\s*\([^()⟨]{{1,40}}\))?)*"
+_LIST = (
+    r"(?:\s+(?:from|in|based in)\s+⟨(?:CITY|CTRY):\d+⟩)?"
+    r"(?:(?:\s*[,;]\s*|\s+and\s+|\s*,\s*and\s+)(?:the\s+)?⟨(?:{t}):\d+⟩(?:\s*\([^()⟨]{{1,40}}\))?"
+    r"(?:\s+(?:from|in|based in)\s+⟨(?:CITY|CTRY):\d+⟩)?)*"
+)
 
 PARTICIPATE = (
     r"(?:participat(?:e|es|ed|ing)\b|took part|take[s]? part|taking part|attend\w*|join\w*|"
@@ -164,6 +168,7 @@ class RelationRules:
         for s, masked, keys in self.masked:
             self._sentence_rules(s, masked, keys)
         self._timeline()
+        self._dateline()
         self._event_rules()
         self._project_places()
         self._people_orgs()
@@ -423,6 +428,14 @@ class RelationRules:
         ):
             if mp:
                 add(mp, "coordinator", k(m, "o"), s, "coordinator-of-the-project-at", 0.8)
+        for m in re.finditer(
+            slot(ORG, "o")
+            + r"(?:\s+in\s+⟨CITY:\d+⟩)?\s*,?\s+(?:which|who|that)\s+(?:leads|coordinates|led|coordinated)\s+"
+            r"the\s+(?:project|consortium|network|partnership)",
+            masked,
+        ):
+            if mp:
+                add(mp, "coordinator", k(m, "o"), s, "which-leads-the-project", 0.8)
         for m in re.finditer(r"(?:is|was|are)\s+(?:led|coordinated)\s+by\s+(?:the\s+)?" + slot(ORG, "o"), masked):
             proj = self._project_in(masked, keys, m.start()) or mp
             if proj and re.search(r"consortium|project|partnership|network|⟨PRJ", masked[: m.start()], re.I):
@@ -547,6 +560,12 @@ class RelationRules:
                 for m in places:
                     if listed.start() <= m.start() < listed.end():
                         add(about_project, "operatesIn", k(m, "p"), s, "project-place-list", 0.8)
+        if mp and not re.search(slot(PRJ, "j") + r"\s+partners?\s+from", masked):
+            for m in re.finditer(
+                r"\b[Pp]artners?\s+from\s+(?P<list>⟨(?:CITY|CTRY):\d+⟩" + _LIST.format(t=PLACE) + ")", masked
+            ):
+                for idx in re.findall(r"⟨(?:CITY|CTRY):(\d+)⟩", m.group("list")):
+                    add(mp, "operatesIn", keys[int(idx)], s, "partners-from-places", 0.7)
         if about_project and re.search(
             r"\b(?:pilot|partner|target|participating)\s+(?:sites?|cities|city|locations?|municipalities|regions?|countries)\b",
             masked,
@@ -636,7 +655,11 @@ class RelationRules:
                 )
             )
             participates = bool(
-                re.search(r"\b(?:participat\w*|attend\w*|takes part|presents\b[^.]*\bat\b|joins)", masked)
+                re.search(
+                    r"\b(?:participat\w*|attend\w*|takes part|took part|presents\b[^.]*\bat\b|presented\b[^.]*\bat\b|"
+                    r"joins|joined|spoke|speaks|moderat\w*)",
+                    masked,
+                )
             )
             dprops = _dates(entry.date, entry.rest)
             if event_key and (organises or not participates):
@@ -757,11 +780,15 @@ class RelationRules:
                 if not any(r.subject == ev and r.predicate in ("date", "startDate") for r in ex.relations):
                     for prop, value, dt in _dates(d, s.span.text):
                         add(ev, prop, value, s, "event-sentence-date", 0.8, literal=True, datatype=dt)
-            m = re.search(r"\b(?:in|across|at)\s+(?:the\s+)?" + slot(CITY, "c") + r"(?!\s*['’]s)", masked)
-            if m and re.search(
-                r"took place|take place|takes place|held|gathered|meet|met|organi[sz]ed|hosted|⟨EVT|\b(?:conference|meeting|event|workshop|exchange|visit)\b",  # noqa: E501
-                masked,
-                re.I,
+            m = re.search(r"(?<!⟩)\s(?:in|across|at)\s+(?:the\s+)?" + slot(CITY, "c") + r"(?!\s*['’]s)", masked)
+            if (
+                m
+                and not any(r.subject == ev and r.predicate == "locatedIn" for r in ex.relations)
+                and re.search(
+                    r"took place|take place|takes place|held|gathered|meet|met|organi[sz]ed|hosted|⟨EVT|\b(?:conference|meeting|event|workshop|exchange|visit)\b",  # noqa: E501
+                    masked,
+                    re.I,
+                )
             ):
                 add(ev, "locatedIn", k(m, "c"), s, "event-in-city", 0.75)
         # organisers
@@ -833,10 +860,21 @@ class RelationRules:
             r"(?:part|activity|one)\s+of\s+the\s+(?:[\w-]+\s+){0,2}?(?:project\s+)?" + slot(PRJ, "j"), masked
         ):
             add(self._nearest_event(all_events, m.start()), "activityOf", k(m, "j"), s, "event-part-of-project", 0.85)
+        for m in re.finditer(
+            r"\b(?:conference|meeting|event|workshop|webinar|seminar|forum|summit|exchange|visit)\s+of\s+the\s+"
+            r"(?:⟨PRG:\d+⟩\s+|[\w-]+\s+){0,3}?(?:project\s+|network\s+)?"
+            + slot(PRJ, "j")
+            + r"\s*,?\s*[“\"„]?"
+            + slot(EVT, "e"),
+            masked,
+        ):
+            add(k(m, "e"), "activityOf", k(m, "j"), s, "event-of-project-apposition", 0.8)
         for m in re.finditer(slot(EVT, "e") + r"\s+of\s+the\s+" + slot(PRJ, "j"), masked):
             add(k(m, "e"), "activityOf", k(m, "j"), s, "event-of-project", 0.85)
         for m in re.finditer(
-            slot(PRJ, "j") + r"\s+(?:project\s+)?(?:hosted|organi[sz]ed|held|ran|launched)\s+(?:its|a|an|the)\s+",
+            slot(PRJ, "j")
+            + r"(?:\s*\(⟨PRJ:\d+⟩\))?\s+(?:project\s+)?(?:\w+ly\s+)?(?:hosted|organi[sz]ed|held|ran|launched|"
+            r"started\s+with|began\s+with|opened\s+with|kicked\s+off\s+with)\s+(?:its|a|an|the)\s+",
             masked,
         ):
             add(self._nearest_event(all_events, m.end()), "activityOf", k(m, "j"), s, "project-hosts-event", 0.85)
@@ -888,6 +926,40 @@ class RelationRules:
                                 self._org_list_place(key, c.end, pos + len(line), s)
                             break
             pos += len(line) + 1
+
+    def _dateline(self) -> None:
+        """A dateline near the top ("Szeged, 28 February – 1 March 2024") dates and places the main event."""
+        ex = self.ex
+        if self.main_event is None or ex.timeline:
+            return
+        for s in ex.sentences[:4]:
+            m = re.fullmatch(r"\s*(?P<city>[A-ZÀ-Ž][\w'’ -]{1,40}?)\s*,\s*(?P<date>.+?)\s*", s.span.text)
+            if not m or not s.dates or s.dates[0].start < m.start("date"):
+                continue
+            info = ex.place(m.group("city"))
+            ev = self.main_event
+            if not any(r.subject == ev and r.predicate in ("date", "startDate") for r in ex.relations):
+                for prop, value, dt in _dates(s.dates[0], s.span.text):
+                    ex.add_relation(ev, prop, value, s, "dateline", 0.7, literal=True, datatype=dt)
+            if (
+                info is not None
+                and info.kind == "City"
+                and not any(r.subject == ev and r.predicate == "locatedIn" for r in ex.relations)
+            ):
+                key = f"place:{info.geonames_id}"
+                ex.new_entity(
+                    key,
+                    "Place",
+                    info.name,
+                    kind="City",
+                    rule="dateline",
+                    place=info,
+                    sentence=s,
+                    start=s.span.start + m.start("city"),
+                    end=s.span.start + m.end("city"),
+                )
+                ex.add_relation(ev, "locatedIn", key, s, "dateline", 0.7)
+            return
 
     def _nearest_event(self, events: list[tuple[int, str]], pos: int) -> str:
         before = [e for e in events if e[0] <= pos]
@@ -1086,7 +1158,9 @@ def _event_variants(name: str) -> set[str]:
 
 
 def _activity_label(rest: str) -> str:
-    first = re.split(r"(?<=[a-z0-9”\"])\.\s", rest.strip())[0].rstrip(".")
+    first = re.split(
+        r"(?<!\bDr)(?<!\bProf)(?<!\bMr)(?<!\bMrs)(?<!\bMs)(?<!\bSt)(?<!\bNo)(?<=[a-z0-9”\"])\.\s", rest.strip()
+    )[0].rstrip(".")
     return first if len(first) <= 140 else first[:137].rsplit(" ", 1)[0] + "…"
 
 
