@@ -153,6 +153,7 @@ def _entity_triples(
         add((phrase, NIF.endIndex, Literal(m.end, datatype=XSD.integer)))
         add((phrase, NIF.anchorOf, Literal(m.text)))
         add((phrase, ITSRDF.taIdentRef, s))
+        add((phrase, IKG.resolvedBy, Literal(r.rule)))
 
 
 def entity_themes(ent: object) -> list[URIRef]:
