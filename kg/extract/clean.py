@@ -22,14 +22,20 @@ _FURNITURE = re.compile(
 )
 
 
+# A line break inside a sentence (PDF text, hard-wrapped e-mails): the next line goes on in lower case.
+_SOFT_BREAK = re.compile(r"(?<=[^\s.!?:;”\"])\n(?=[a-z(])")
+
+
 def _blank(match: re.Match[str]) -> str:
     return "".join(c if c == "\n" else " " for c in match.group(0))
 
 
 def mask_noise(text: str) -> str:
-    """The text with markup and page furniture replaced by spaces (same length, same lines)."""
+    """The text with markup and page furniture replaced by spaces and soft line breaks joined
+    (same length, so offsets still point into the original)."""
     out = _TAG.sub(_blank, text)
     out = _ENTITY.sub(_blank, out)
     out = _SHORTCODE.sub(_blank, out)
     out = _FURNITURE.sub(_blank, out)
+    out = _SOFT_BREAK.sub(" ", out)
     return out
