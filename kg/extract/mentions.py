@@ -507,7 +507,7 @@ _TITLE_START = re.compile(rf"^{TITLES}\s+")
 _ORG_CONTEXT = [
     # "the association Puentes", "the organisation kitev", "the social center X"
     re.compile(
-        rf"\b(?:the|an?|local|our)\s+{_ORG_NOUN}\s+(?P<name>(?:[A-ZÀ-Ž][\w'’&.+-]*|[a-z][a-z0-9]*[A-Z0-9][\w]*|[a-z]{{3,}})"
+        rf"\b(?:the|an?|local|our)\s+(?:[A-Za-z]+-based\s+|local\s+|national\s+|international\s+|grassroots\s+)?{_ORG_NOUN}\s+(?P<name>(?:[A-ZÀ-Ž][\w'’&.+-]*|[a-z][a-z0-9]*[A-Z0-9][\w]*|[a-z]{{3,}})"
         rf"(?:\s+(?:{_CAPW}|{_PART}(?=\s+(?:{_PART}\s+)?[A-ZÀ-Ž]))){{0,5}})"
     ),
     # "X, an NGO based in", "X, a think tank based in", "X, a community centre in"

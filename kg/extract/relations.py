@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING, Any
 
-from kg.extract.mentions import EVENT_WORDS, ROLE_WORDS, event_anaphors
+from kg.extract.mentions import EVENT_WORDS, ROLE_WORDS, UNNAMED_OK, event_anaphors
 from kg.extract.names import fold, has_org_word, title_case
 from kg.model import Mention
 
@@ -667,10 +667,12 @@ class RelationRules:
             else:
                 label = _activity_label(entry.rest)
                 item = f"activity:{n}"
+                first_word = entry.rest.split()[0].lower() if entry.rest.split() else ""
+                is_event = first_word in EVENT_WORDS and EVENT_WORDS[first_word] in UNNAMED_OK
                 ex.new_entity(
                     item,
-                    "Activity",
-                    label,
+                    "Event" if is_event else "Activity",
+                    re.split(r",\s+(?:organi[sz]ed|hosted|held|run|led)\b", label)[0] if is_event else label,
                     rule="timeline-line",
                     conf=0.8,
                     sentence=s,
@@ -678,6 +680,19 @@ class RelationRules:
                     end=entry.rest_start + len(entry.rest.split(".")[0]),
                 )
                 ex.entities[item].attrs["date_text"] = entry.date.first.isoformat()
+                if is_event:
+                    ex.entities[item].attrs.update(category=EVENT_WORDS[first_word], unnamed=True)
+                    for ss, mm, kk in line:
+                        for m in re.finditer(
+                            r"\b(?:organi[sz]ed|hosted|held|run|led)\s+by\s+(?:the\s+)?" + slot(AGENT, "o"), mm
+                        ):
+                            ex.add_relation(
+                                item, "organisedBy", kk[int(m.group("o"))], ss, "timeline-event-organiser", 0.8
+                            )
+                        for m in re.finditer(r"\bwith\s+(?:the\s+)?" + slot(ORG, "o"), mm):
+                            ex.add_relation(
+                                kk[int(m.group("o"))], "participatedIn", item, ss, "timeline-event-with", 0.7
+                            )
             dated = any(r.subject == item and r.predicate in ("date", "startDate") for r in ex.relations)
             for prop, value, dt in dprops:
                 if not dated or item.startswith("activity:"):
@@ -1082,7 +1097,8 @@ class RelationRules:
                     parts.append(str(when))
                 if len(parts) > 1:
                     ent.attrs["display_label"] = f"{parts[0]} — " + ", ".join(parts[1:])
-                ent.names |= _event_variants(ent.name)
+                if ent.rule != "timeline-line":
+                    ent.names |= _event_variants(ent.name)
                 if proj and proj in ex.entities:
                     pname = ex.entities[proj].name
                     if pname.lower() not in ent.name.lower():
