@@ -125,9 +125,9 @@ def _settings(ctx: click.Context) -> Settings:
 @contextmanager
 def _store(ctx: click.Context) -> Iterator[KGStore]:
     """Open the store for one command and close it afterwards."""
-    from kg.store import KGStore
+    from kg.store import open_store
 
-    store = KGStore(_settings(ctx))
+    store = open_store(_settings(ctx))
     try:
         yield store
     finally:
@@ -286,8 +286,11 @@ def main(ctx: click.Context, store_path: Path | None, base_iri: str | None, verb
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
               show_default=True, help="Summary format.")
+@click.option("--report", "show_kept_out", is_flag=True,
+              help="Also list the facts kept out below the confidence threshold "
+                   "(KG_CONFIDENCE_THRESHOLD): document, subject, property, object, rule, confidence.")
 @click.pass_context
-def ingest(ctx: click.Context, paths: tuple[Path, ...], fmt: str) -> None:
+def ingest(ctx: click.Context, paths: tuple[Path, ...], fmt: str, show_kept_out: bool) -> None:
     """Add documents (files, folders, .list files) to the graph; re-ingesting replaces them."""
     from kg.documents import collect_paths
     from kg.ingest import ingest as run_ingest
@@ -315,9 +318,17 @@ def ingest(ctx: click.Context, paths: tuple[Path, ...], fmt: str) -> None:
             f"Facts:     {report.facts}\n"
             f"Triples:   {report.triples}"
             + (f" (+{inferred} inferred)" if inferred is not None else "")
+            + f"\nKept out:  {len(report.kept_out)} below confidence {report.threshold:g}"
+            + ("" if show_kept_out or not report.kept_out else " (--report lists them)")
             + f"\nFailures:  {len(report.failures)}\n"
             f"Time:      {report.seconds:.1f} s"
         )
+        if show_kept_out and report.kept_out:
+            click.echo("")
+            click.echo(format_table(
+                ["document", "subject", "property", "object", "rule", "confidence"],
+                [[k.document, k.subject, k.property, k.object, k.rule, f"{k.confidence:g}"]
+                 for k in report.kept_out]))
     if report.failures:
         click.echo(f"Failed ({len(report.failures)}):", err=True)
         for name, reason in report.failures:
@@ -706,6 +717,48 @@ def serve(ctx: click.Context, host: str, port: int) -> None:
     click.echo(f"Serving {settings.store_path} at http://{host}:{port}/ (Ctrl+C to stop)",
                err=True)
     serve_app(settings, host=host, port=port)
+
+
+@main.command()
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--server", "server_url", required=True, metavar="URL",
+              help="The running server, e.g. http://127.0.0.1:8000 (its admin endpoint must be on).")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
+              show_default=True, help="Summary format.")
+@click.pass_context
+def upload(ctx: click.Context, paths: tuple[Path, ...], server_url: str, fmt: str) -> None:
+    """Send documents to a running `kg serve` to be ingested there (token: $KG_ADMIN_TOKEN)."""
+    import os
+    from urllib.parse import urlsplit
+
+    from kg.documents import collect_paths
+    from kg.remote import send_documents
+
+    files = collect_paths(paths)
+    if not files:
+        raise CLIError("No documents found in " + ", ".join(str(p) for p in paths) + ".")
+    host = urlsplit(server_url).hostname or ""
+    if server_url.startswith("http://") and host not in ("127.0.0.1", "localhost", "::1"):
+        click.echo("Warning: the admin token goes over plain http; use https beyond this machine.",
+                   err=True)
+    report = send_documents(server_url, os.environ.get("KG_ADMIN_TOKEN", ""), files)
+    failures = report.get("failures") or []
+    if fmt == "json":
+        click.echo(_json(report))
+    else:
+        click.echo(
+            f"Documents: {len(report.get('documents') or [])} of {len(files)} ingested by {server_url}\n"
+            f"Entities:  {report.get('entities', 0)}\n"
+            f"Facts:     {report.get('facts', 0)}\n"
+            f"Triples:   {report.get('triples', 0)}\n"
+            f"Failures:  {len(failures)}\n"
+            f"Time:      {float(report.get('seconds') or 0):.1f} s"
+        )
+    if failures:
+        click.echo(f"Failed ({len(failures)}):", err=True)
+        for failure in failures:
+            click.echo(f"  {failure.get('document')}: {failure.get('reason')}", err=True)
+        ctx.exit(1)
 
 
 if __name__ == "__main__":  # pragma: no cover - `python -m kg.cli`

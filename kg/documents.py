@@ -10,6 +10,7 @@ import logging
 import os
 import re
 import unicodedata
+from collections import Counter
 from collections.abc import Iterable
 from datetime import date
 from html.parser import HTMLParser
@@ -345,6 +346,7 @@ class _HTMLText(HTMLParser):
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)
         self.stack: list[str] = []
+        self.open_tags: Counter[str] = Counter()  # tags on the stack: O(1) checks on deep pages
         self.skip_at: int | None = None  # stack depth of the element whose content is skipped
         self.pre_depth = 0
         self.main_at: int | None = None  # stack depth of the main/article element
@@ -398,6 +400,7 @@ class _HTMLText(HTMLParser):
                 self._break(tag)
             return
         self.stack.append(tag)
+        self.open_tags[tag] += 1
         if self.skip_at is not None:
             return
         if tag in _SKIP_TAGS or (tag == "header" and self.main_at is None) or "hidden" in a:
@@ -427,11 +430,12 @@ class _HTMLText(HTMLParser):
                 self.title = " ".join("".join(self.title_parts).split())
             self.title_parts = None
             return
-        if tag in _VOID_TAGS or tag not in self.stack:
+        if tag in _VOID_TAGS or not self.open_tags[tag]:
             return
         # close everything opened after this tag (browsers' forgiving nesting)
         while self.stack:
             open_tag = self.stack.pop()
+            self.open_tags[open_tag] -= 1
             self._close(open_tag)
             if open_tag == tag:
                 break

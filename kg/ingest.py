@@ -2,13 +2,21 @@
 
 Returns a report and prints nothing. Each document's graph is replaced in one
 transaction, so a document that fails anywhere leaves the store as it was for it,
-while the other documents of the batch go in. spaCy and the reference data are
-imported only when something is extracted.
+while the other documents of the batch go in; the inferred graph is then rebuilt in
+one more transaction. spaCy and the reference data are imported only when something
+is extracted. What a reader sees when a run is killed half-way: docs/reliability.md.
+
+KG_TEST_PAUSE_AT=STAGE[:N] (a test hook) makes a run sleep at a named stage, so that a
+test can kill it exactly there: `extract`, `write` and `written` (before the Nth
+document's extraction, before and after its transaction; every document without :N),
+`reasoning` (before the inferred graph is rebuilt) and `remove` (before `kg remove`'s
+transaction). The run logs "KG_TEST_PAUSE_AT: paused at ..." on stderr when it stops.
 """
 
 from __future__ import annotations
 
 import logging
+import os
 import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
@@ -16,22 +24,25 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from rdflib import BNode, Literal, URIRef
+from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.term import Node
 
 from kg.documents import max_document_bytes, read_document
-from kg.errors import KGError, NotFoundError
+from kg.errors import DocumentError, KGError, NotFoundError
+from kg.extract.language import detect_language
 from kg.model import Document, Extraction
 from kg.settings import Settings
-from kg.store import KGStore, Triple
+from kg.store import KGStore, Triple, open_store
 
 __all__ = [
     "IngestReport",
+    "KeptOut",
     "Progress",
     "Steps",
     "default_steps",
     "ensure_ontology",
     "ingest",
+    "language_pipeline",
     "remove_document",
     "reset",
 ]
@@ -40,6 +51,25 @@ log = logging.getLogger(__name__)
 
 # progress(done, total, name): called after each document of a batch.
 Progress = Callable[[int, int, str], None]
+
+
+@dataclass(frozen=True)
+class KeptOut:
+    """A fact extraction found but kept out of the graph: its confidence is below the threshold."""
+
+    document: str
+    subject: str
+    property: str
+    object: str
+    rule: str
+    confidence: float
+
+    def as_dict(self) -> dict[str, object]:
+        """The fact as plain JSON-able data."""
+        return {
+            "document": self.document, "subject": self.subject, "property": self.property,
+            "object": self.object, "rule": self.rule, "confidence": self.confidence,
+        }
 
 
 @dataclass
@@ -54,6 +84,8 @@ class IngestReport:
     seconds: float = 0.0
     reasoning: dict[str, object] | None = None
     ontology_loaded: bool = False
+    threshold: float = 0.0
+    kept_out: list[KeptOut] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -71,6 +103,8 @@ class IngestReport:
             "seconds": self.seconds,
             "reasoning": self.reasoning,
             "ontology_loaded": self.ontology_loaded,
+            "threshold": self.threshold,
+            "kept_out": [k.as_dict() for k in self.kept_out],
         }
 
 
@@ -91,11 +125,12 @@ def default_steps(settings: Settings, store: KGStore) -> Steps:
     from kg.resolve import Resolver
     from kg.triples import document_triples, ontology_triples
 
-    nlp = load_pipeline(settings.spacy_model)
+    load_pipeline(settings.spacy_model)  # fail before any write when the model is missing
     resolver = Resolver(store)
     minter = store.minter
     return Steps(
-        extract=lambda document: extract_document(document, nlp),
+        extract=lambda document: extract_document(
+            document, load_pipeline(language_pipeline(document.language, settings))),
         resolve=resolver.resolve,
         triples=lambda resolved: document_triples(
             resolved, minter, threshold=settings.confidence_threshold),
@@ -136,6 +171,68 @@ def ensure_ontology(store: KGStore, ontology: Iterable[Triple]) -> bool:
 # --------------------------------------------------------------------------- ingest
 
 
+def _pause(stage: str, count: int = 0) -> None:
+    """Test hook: sleep for good at a stage KG_TEST_PAUSE_AT names (STAGE or STAGE:N)."""
+    wanted = os.environ.get("KG_TEST_PAUSE_AT")
+    if not wanted:
+        return
+    name, _, nth = wanted.partition(":")
+    if name == stage and (not nth or nth == str(count)):
+        log.warning("KG_TEST_PAUSE_AT: paused at %s", wanted)
+        while True:  # until the test kills the process
+            time.sleep(60)
+
+
+def _pipeline_installed(name: str) -> bool:
+    """True when the spaCy pipeline package is installed (spaCy imported only here, lazily)."""
+    from spacy.util import is_package
+
+    return is_package(name)
+
+
+def language_pipeline(lang: str, settings: Settings) -> str:
+    """The spaCy pipeline to extract a document in `lang` with; DocumentError when none is installed."""
+    from kg.extract.language import PIPELINES, language_name
+
+    if lang == "en":
+        return settings.spacy_model
+    candidates = PIPELINES.get(lang, [])
+    for name in candidates:
+        if _pipeline_installed(name):
+            return name
+    if candidates:
+        raise DocumentError(
+            f"{lang}: {language_name(lang)} — install {candidates[0]} to ingest it "
+            f"(python -m spacy download {candidates[0]})."
+        )
+    raise DocumentError(
+        f"{lang}: {language_name(lang)} — no spaCy pipeline is known for this language; "
+        f"supported: {', '.join(sorted(PIPELINES))}."
+    )
+
+
+def _kept_out(extraction: Extraction, threshold: float) -> list[KeptOut]:
+    """The relations the triple builder leaves out because their confidence is below `threshold`."""
+    entities = extraction.entities
+
+    def name(key: object) -> str:
+        entity = entities.get(str(key))
+        return entity.name if entity is not None else str(key)
+
+    return [
+        KeptOut(
+            document=extraction.document.id,
+            subject=name(rel.subject),
+            property=rel.predicate,
+            object=str(rel.object) if rel.literal else name(rel.object),
+            rule=rel.rule,
+            confidence=round(float(rel.confidence), 3),
+        )
+        for rel in extraction.relations
+        if rel.confidence < threshold
+    ]
+
+
 def _reason(exc: BaseException, name: str) -> str:
     """A one-line reason for a failure, without the file name the message may start with."""
     text = str(exc).strip() or type(exc).__name__
@@ -153,8 +250,8 @@ def ingest(
     """Ingest files into the store, one named graph each; return what happened."""
     start = time.perf_counter()
     own_store = store is None
-    store = store if store is not None else KGStore(settings)
-    report = IngestReport()
+    store = store if store is not None else open_store(settings)
+    report = IngestReport(threshold=settings.confidence_threshold)
     try:
         _ingest_into(store, [Path(p) for p in paths], settings, report, progress, steps)
     finally:
@@ -191,6 +288,9 @@ def _ingest_into(
                 )
             first_of_name[path.name] = path
             document = read_document(path, max_bytes=limit)
+            # The extractor's rules are English-oriented; other languages need their pipeline.
+            document.language = detect_language(document.text)
+            language_pipeline(document.language, settings)
         except KGError as exc:
             report.failures.append((label, _reason(exc, path.name)))
             log.info("%s: %s", label, exc)  # reported in the IngestReport
@@ -205,10 +305,13 @@ def _ingest_into(
             if ensure_ontology(store, steps.ontology()):
                 report.ontology_loaded = changed = True
         try:
+            _pause("extract", done)
             extraction = steps.extract(document)
             resolved = steps.resolve(extraction)
             triples = list(steps.triples(resolved))
+            _pause("write", done)
             store.replace_graph(store.minter.document_graph(document.id), triples)
+            _pause("written", done)
         except KGError as exc:
             report.failures.append((label, _reason(exc, path.name)))
             log.info("%s: %s", label, exc)  # reported in the IngestReport
@@ -221,11 +324,13 @@ def _ingest_into(
             report.entities += len(extraction.entities)
             report.facts += len(extraction.relations)
             report.triples += len(triples)
+            report.kept_out += _kept_out(extraction, settings.confidence_threshold)
             for warning in extraction.warnings:
                 log.warning("%s: %s", document.id, warning)
         if progress is not None:
             progress(done, total, label)
     if changed:
+        _pause("reasoning")
         report.reasoning = _update_inferred(store, report)
     store.flush()
 
@@ -261,17 +366,36 @@ def _document_graph(store: KGStore, doc_id: str) -> URIRef:
 
 
 def remove_document(store: KGStore, doc_id: str) -> dict[str, object]:
-    """Drop a document's graph and rebuild the inferred graph; returns reasoning stats."""
+    """Drop a document's graph and rebuild the inferred graph in one transaction; returns reasoning stats.
+
+    Facts the document shared with others stay: they are in those documents' graphs too.
+    The inferred graph is recomputed from the graphs that remain before anything is written,
+    so the removal and the new inferences go in together or (on any failure) not at all.
+    """
+    from kg.reasoning import infer
+
     graph = _document_graph(store, doc_id)
     if not store.has_graph(graph):
         raise NotFoundError(
             f"No document '{doc_id}' in the store; `kg stats` lists the documents."
         )
-    store.remove_graphs([graph])
-    log.info("removed %s", graph)
-    stats = _update_inferred(store)
+    start = time.perf_counter()
+    engine = store.settings.reasoner
+    remaining = Graph()
+    for s, p, o, g in store.quads("documents"):
+        if g != graph:
+            remaining.add((s, p, o))
+    inferred = infer(store.graph("ontology"), remaining, engine=engine)
+    _pause("remove")
+    store.replace_graphs({graph: [], store.minter.inferred_graph: inferred})
     store.flush()
-    return stats
+    log.info("removed %s", graph)
+    return {
+        "engine": engine,
+        "asserted": len(remaining),
+        "inferred": len(inferred),
+        "seconds": round(time.perf_counter() - start, 3),
+    }
 
 
 def reset(store: KGStore) -> None:

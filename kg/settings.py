@@ -33,6 +33,16 @@ class Settings:
     cache_dir: Path = _default_cache()
     sparql_endpoint: str | None = None
     sparql_update_endpoint: str | None = None
+    # The public server: admin endpoint (off unless a token is set), query workers and limits.
+    admin_token: str | None = None
+    query_workers: int = 2
+    queue_wait: float = 5.0
+    rate_limit: int = 300
+    rate_burst: int = 60
+    max_body_kb: int = 1024
+    max_upload_mb: int = 50
+    trust_proxy: int = 0
+    tile_url: str = ""
 
     def with_(self, **changes: object) -> Settings:
         """Return a copy with the given fields changed."""
@@ -54,6 +64,15 @@ def load_settings(store: str | os.PathLike[str] | None = None, **overrides: obje
         cache_dir=Path(env["KG_CACHE_DIR"]) if env.get("KG_CACHE_DIR") else _default_cache(),
         sparql_endpoint=env.get("KG_SPARQL_ENDPOINT") or None,
         sparql_update_endpoint=env.get("KG_SPARQL_UPDATE_ENDPOINT") or None,
+        admin_token=env.get("KG_ADMIN_TOKEN") or None,
+        query_workers=int(env.get("KG_QUERY_WORKERS", "2")),
+        queue_wait=float(env.get("KG_QUEUE_WAIT", "5")),
+        rate_limit=int(env.get("KG_RATE_LIMIT", "300")),
+        rate_burst=int(env.get("KG_RATE_BURST", "60")),
+        max_body_kb=int(env.get("KG_MAX_BODY_KB", "1024")),
+        max_upload_mb=int(env.get("KG_MAX_UPLOAD_MB", "50")),
+        trust_proxy=int(env.get("KG_TRUST_PROXY", "0")),
+        tile_url=env.get("KG_TILE_URL", ""),
     )
     if not settings.base_iri.endswith(("/", "#")):
         settings = settings.with_(base_iri=settings.base_iri + "/")

@@ -94,6 +94,10 @@ def _nt(term: Node) -> str:
     return str(to_ox(term))
 
 
+class TripleResult(list):  # type: ignore[type-arg]
+    """The triples of a CONSTRUCT/DESCRIBE answer that did not come from the embedded store."""
+
+
 class KGStore:
     """A pyoxigraph store on disk (or in memory when `path` is None) with the product's graphs."""
 
@@ -282,7 +286,7 @@ class KGStore:
     def construct(self, sparql: str, *, graphs: str = "all", bindings: Mapping[str, Node] | None = None) -> Graph:
         """Run a CONSTRUCT or DESCRIBE query into an rdflib Graph."""
         result = self._run(sparql, graphs=graphs, bindings=bindings)
-        if not isinstance(result, ox.QueryTriples):
+        if not isinstance(result, ox.QueryTriples | TripleResult):
             raise QueryError("Expected a CONSTRUCT or DESCRIBE query.")
         g = Graph()
         for t in result:
@@ -312,12 +316,15 @@ class KGStore:
             default_graph_uris=default_graph_uris,
             named_graph_uris=named_graph_uris,
         )
-        if isinstance(result, ox.QueryTriples):
+        if isinstance(result, ox.QueryTriples | TripleResult):
             fmt = RDF_FORMATS.get(result_format, ox.RdfFormat.TURTLE)
             if fmt in (ox.RdfFormat.TRIG, ox.RdfFormat.N_QUADS):
                 fmt = ox.RdfFormat.TURTLE
             out = io.BytesIO()
-            result.serialize(out, format=fmt)
+            if isinstance(result, TripleResult):
+                ox.serialize(result, out, format=fmt)
+            else:
+                result.serialize(out, format=fmt)
             return out.getvalue(), fmt.media_type, "graph"
         fmt_r = RESULT_FORMATS.get(result_format, ox.QueryResultsFormat.JSON)
         out = io.BytesIO()
@@ -385,5 +392,10 @@ class KGStore:
 
 
 def open_store(settings: Settings) -> KGStore:
-    """Open the store the settings point at."""
+    """Open the store the settings point at: an external SPARQL store when
+    `sparql_endpoint` is set (KG_SPARQL_ENDPOINT), else the embedded one at `store_path`."""
+    if settings.sparql_endpoint:
+        from kg.store_sparql import SparqlStore
+
+        return SparqlStore(settings)
     return KGStore(settings)

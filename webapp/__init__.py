@@ -2,21 +2,35 @@
 
 from __future__ import annotations
 
+import atexit
 import logging
 import os
 import re
-from typing import Any
+import threading
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 from flask import Flask, current_app, g, request
 from rdflib import URIRef
 from werkzeug.exceptions import HTTPException
 
+from kg.query_runner import (
+    QueryRunner,
+    QueryTimeoutError,
+    ResultTooLargeError,
+    RunnerBusyError,
+    WorkerCrashError,
+)
 from kg.settings import Settings, load_settings
-from kg.store import KGStore
+from kg.store import KGStore, open_store
 
 log = logging.getLogger(__name__)
 
+T = TypeVar("T")
+
 STORE_KEY = "kg_store"
+RUNNER_KEY = "kg_runner"
+WRITE_LOCK_KEY = "kg_write_lock"
 
 # Content-Security-Policy: 'self' only; see _headers for the per-view widening.
 _CSP_BASE = {
@@ -49,6 +63,25 @@ def get_store() -> KGStore:
     return current_app.extensions[STORE_KEY]
 
 
+def get_runner() -> QueryRunner | None:
+    """The app's pool of query workers (None: queries run in the server process, no time limit)."""
+    return current_app.extensions.get(RUNNER_KEY)
+
+
+def run_query(func: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+    """Run ``func(store, *args, **kwargs)`` in a query worker, within the time limit."""
+    runner = get_runner()
+    if runner is None:
+        return func(get_store(), *args, **kwargs)
+    return runner.call(func, *args, **kwargs)
+
+
+def store_changed(app: Flask) -> int:
+    """Tell the query workers the store was written: publish a new snapshot; its number."""
+    runner = app.extensions.get(RUNNER_KEY)
+    return runner.publish(app.extensions[STORE_KEY]) if runner is not None else 0
+
+
 def create_app(settings: Settings | None = None, store: KGStore | None = None) -> Flask:
     """Build the Flask app over a store (opened from the settings when none is given)."""
     settings = settings or load_settings()
@@ -58,12 +91,28 @@ def create_app(settings: Settings | None = None, store: KGStore | None = None) -
         KG_TILE_URL=getattr(settings, "tile_url", None) or os.environ.get("KG_TILE_URL", ""),
         KG_QUERIES_DIR=os.environ.get("KG_QUERIES_DIR") or None,
         KG_TILE_ATTRIBUTION=os.environ.get("KG_TILE_ATTRIBUTION", ""),
+        # Request bodies: small for the public endpoints; the admin upload raises it per request.
+        MAX_CONTENT_LENGTH=settings.max_body_kb * 1024,
+        # Tests may give a stand-in pipeline: callable(settings, store) -> kg.ingest.Steps.
+        KG_INGEST_STEPS=None,
         JSON_SORT_KEYS=False,
     )
-    app.extensions[STORE_KEY] = store if store is not None else KGStore(settings)
+    app.extensions[STORE_KEY] = store if store is not None else open_store(settings)
+    app.extensions[WRITE_LOCK_KEY] = threading.Lock()
+    if settings.query_workers > 0:
+        runner = QueryRunner(settings)
+        runner.publish(app.extensions[STORE_KEY])
+        app.extensions[RUNNER_KEY] = runner
+        atexit.register(runner.close)
+    if settings.trust_proxy > 0:
+        from werkzeug.middleware.proxy_fix import ProxyFix
 
-    from webapp import browse, explore, home, query, sparql
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=settings.trust_proxy)  # type: ignore[method-assign]
 
+    from webapp import admin, browse, explore, home, limits, query, sparql
+
+    limits.init_app(app, settings)
+    app.register_blueprint(admin.bp)
     app.register_blueprint(sparql.bp)
     app.register_blueprint(browse.bp)
     app.register_blueprint(query.bp)
@@ -95,6 +144,8 @@ def create_app(settings: Settings | None = None, store: KGStore | None = None) -
         response.headers["X-Content-Type-Options"] = "nosniff"
         response.headers["X-Frame-Options"] = "SAMEORIGIN"
         response.headers["Referrer-Policy"] = "same-origin"
+        if request.path.startswith("/admin"):
+            response.headers["Cache-Control"] = "no-store"
         if request.path.startswith(("/sparql", "/resource/", "/ontology", "/export", "/.well-known",
                                     "/api/")):
             response.headers["Access-Control-Allow-Origin"] = "*"
@@ -105,7 +156,30 @@ def create_app(settings: Settings | None = None, store: KGStore | None = None) -
 
     @app.errorhandler(HTTPException)
     def _http_error(exc: HTTPException) -> Any:
-        return error_response(exc.code or 500, exc.description or exc.name)
+        response = error_response(exc.code or 500, exc.description or exc.name)
+        for key, value in exc.get_headers():
+            if key in ("Retry-After", "WWW-Authenticate"):
+                response.headers[key] = value
+        return response
+
+    @app.errorhandler(QueryTimeoutError)
+    def _timeout(exc: QueryTimeoutError) -> Any:
+        return error_response(504, str(exc))
+
+    @app.errorhandler(RunnerBusyError)
+    def _busy(exc: RunnerBusyError) -> Any:
+        response = error_response(503, str(exc))
+        response.headers["Retry-After"] = str(exc.retry_after)
+        return response
+
+    @app.errorhandler(ResultTooLargeError)
+    def _too_large(exc: ResultTooLargeError) -> Any:
+        return error_response(422, str(exc))
+
+    @app.errorhandler(WorkerCrashError)
+    def _crash(exc: WorkerCrashError) -> Any:
+        log.error("query worker failed on %s %s: %s", request.method, request.path, exc)
+        return error_response(500, "Internal error: the query could not be answered; try again.")
 
     @app.errorhandler(Exception)
     def _unexpected(exc: Exception) -> Any:
@@ -120,9 +194,13 @@ def serve(settings: Settings, host: str = "127.0.0.1", port: int = 8000) -> None
     """Serve the web app with waitress until interrupted."""
     import waitress
 
-    store = KGStore(settings)
+    store = open_store(settings)
+    app = None
     try:
         app = create_app(settings, store=store)
         waitress.serve(app, host=host, port=port, threads=8, ident="integration-kg")
     finally:
+        runner = app.extensions.get(RUNNER_KEY) if app is not None else None
+        if runner is not None:
+            runner.close()
         store.close()

@@ -15,7 +15,8 @@ from kg import analytics
 from kg import explore as kx
 from kg.describe import compact
 from kg.errors import NotFoundError, ParameterError
-from webapp import get_store
+from kg.query_runner import memoized
+from webapp import get_store, run_query
 from webapp.views import link_for
 
 bp = Blueprint("explore", __name__)
@@ -132,7 +133,7 @@ def network_page() -> str:
     path_error = None
     if path_from and path_to:
         try:
-            path = analytics.shortest_path(store, path_from, path_to, graphs=f.graphs)
+            path = run_query(analytics.shortest_path, path_from, path_to, graphs=f.graphs)
         except (ParameterError, NotFoundError) as exc:
             path_error = str(exc)
     frame_args: dict[str, Any] = {**f.query_args(), "colour": colour_by, "size": size_by}
@@ -158,7 +159,7 @@ def network_graph() -> Response:
     highlight = request.args.getlist("hl")[:MAX_HIGHLIGHT]
     if any(not _IRI.match(iri) for iri in highlight):
         abort(400, "hl must list absolute IRIs (the nodes of a path).")
-    view = kx.network_view(get_store(), f)
+    view = run_query(memoized, kx.network_view, f)
     g.csp_script = "'unsafe-inline'"
     g.csp_style = "'unsafe-inline'"
     return Response(network_html(view, colour_by, size_by, highlight=highlight),

@@ -24,7 +24,7 @@ from kg import describe as kd
 from kg import queries as kq
 from kg.errors import KGError, NotFoundError, ParameterError, QueryError
 from kg.namespaces import GEO, PREFIXES, PROV
-from webapp import get_store
+from webapp import get_store, run_query
 
 bp = Blueprint("query", __name__)
 
@@ -119,7 +119,7 @@ def saved_run(name: str) -> Response:
     names = {p.name for p in query.params}
     values = {k: v for k, v in request.args.items() if k in names and v.strip()}
     try:
-        columns, rows = kq.run_saved(get_store(), query, values, graphs)
+        columns, rows = run_query(kq.run_saved, query, values, graphs)
     except (ParameterError, QueryError) as exc:
         abort(400, str(exc))
     except NotFoundError as exc:

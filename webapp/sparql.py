@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import re
 
-from flask import Blueprint, Response, abort, request
+from flask import Blueprint, Response, abort, current_app, request
 
 from kg.errors import QueryError, ReadOnlyError, StoreError
+from kg.query_runner import sparql_result
 from kg.void import service_description
-from webapp import get_store
+from webapp import get_store, run_query
 from webapp.views import RDF_MEDIA, negotiate_rdf
 
 bp = Blueprint("sparql", __name__)
@@ -177,9 +178,10 @@ def endpoint() -> Response:
     fmt = _format_from_params(params.get("format", []) + params.get("output", []), graph_form)
     fmt = fmt or _negotiate(graph_form)
     try:
-        body, media, _kind = get_store().serialize_query(
-            sparql, fmt, graphs=graphs,
+        body, media, _kind = run_query(
+            sparql_result, sparql, fmt, graphs=graphs,
             default_graph_uris=default_graphs or None, named_graph_uris=named_graphs or None,
+            max_results=current_app.config["KG_SETTINGS"].max_results,
         )
     except ReadOnlyError as exc:
         abort(403, str(exc))
