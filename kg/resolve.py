@@ -169,7 +169,7 @@ class Resolver:
         return m.resource(ent.type, slugify(base)), "new"
 
     def _fuzzy_event(self, names: list[str]) -> tuple[URIRef, str] | None:
-        """Event titles that differ by an inflection ("Narrative matters" / "Narratives matter")."""
+        """Event titles that differ by an inflection ("Voice matters" / "Voices matter")."""
         for n in names:
             short = fold(re.split(r"\s*:\s+", n)[0])
             if len(short) < 8:

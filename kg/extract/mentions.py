@@ -505,14 +505,14 @@ TITLES = (
 )
 _TITLE_START = re.compile(rf"^{TITLES}\s+")
 _ORG_CONTEXT = [
-    # "the association Puentes", "the organisation kitev", "the social center X"
+    # "the association Raices", "the organisation nordlicht", "the social center X"
     re.compile(
         rf"\b(?:the|an?|local|our)\s+(?:[A-Za-z]+-based\s+|local\s+|national\s+|international\s+|grassroots\s+)?{_ORG_NOUN}\s+(?P<name>(?:[A-ZÀ-Ž][\w'’&.+-]*|[a-z][a-z0-9]*[A-Z0-9][\w]*|[a-z]{{3,}})"
         rf"(?:\s+(?:{_CAPW}|{_PART}(?=\s+(?:{_PART}\s+)?[A-ZÀ-Ž]))){{0,5}})"
     ),
     # "X, an NGO based in", "X, a think tank based in", "X, a community centre in"
     re.compile(rf"{_CTX_NAME},\s+an?\s+(?:\w+\s+){{0,2}}{_ORG_NOUN}\b"),
-    # role at/of/from X: "project manager at Solidaridad Sin Fronteras"
+    # role at/of/from X: "project manager at Casa Abierta Sur"
     re.compile(rf"\b{ROLE_WORDS}\s+(?:at|of|from|with|in)\s+(?:the\s+)?{_CTX_NAME}"),
     # "Name from X", "representatives of X", "the team of X"
     re.compile(

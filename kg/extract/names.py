@@ -9,7 +9,7 @@ _QUOTES = str.maketrans({"“": '"', "”": '"', "„": '"', "‘": "'", "’": 
 
 
 def fold(text: str) -> str:
-    """Accent-, case- and punctuation-insensitive key of a name ("The Košice " -> "kosice")."""
+    """Accent-, case- and punctuation-insensitive key of a name ("The Łódź " -> "lodz")."""
     s = unicodedata.normalize("NFKD", str(text).translate(_QUOTES))
     s = "".join(c for c in s if not unicodedata.combining(c)).casefold()
     s = re.sub(r"[\"'`]", "", s)
@@ -20,7 +20,7 @@ def fold(text: str) -> str:
 
 
 def squash(text: str) -> str:
-    """Fold and drop every non-alphanumeric character ("Centre for Peace – Osijek" ~ "Centre for Peace Osijek")."""
+    """Fold and drop every non-alphanumeric character ("Centre for Dialogue – Split" ~ "Centre for Dialogue Split")."""
     return re.sub(r"[^0-9a-z]+", "", fold(text))
 
 
@@ -43,7 +43,7 @@ _ACRONYM_RE = re.compile(r"^(?=(?:.*[A-Z]){2})[A-Za-z0-9][A-Za-z0-9+&./-]{1,15}$
 
 
 def looks_like_acronym(token: str) -> bool:
-    """True for tokens written like acronyms: SSF, ESF+, NEST-IN, ADMin4ALL, CITIES4INCLUSION."""
+    """True for tokens written like acronyms: ABC, ESF+, CO-OP, WeLcOME4ALL, CITY2CITY."""
     if not _ACRONYM_RE.match(token):
         return False
     letters = [c for c in token if c.isalpha()]
@@ -72,7 +72,7 @@ def initials_match(acronym: str, full: str) -> bool:
         and acr[: len(initials)] == initials
     ):
         return True
-    # Letters of the acronym appear in order at word starts or inside words (MILAGRO, "MIgrants and Local ...").
+    # Letters of the acronym appear in order at word starts or inside words (SOLID, "SOcial Links In Districts").
     caps = "".join(c for c in full if c.isupper()).lower()
     if acr == caps or (len(acr) >= 3 and caps.startswith(acr)):
         return True

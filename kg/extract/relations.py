@@ -990,7 +990,7 @@ class RelationRules:
                     ex.add_relation(
                         self.main_project, "operatesIn", key, ent.mentions[0].sentence, "factsheet-place", 0.7
                     )
-        # "P partners from Sofia, Prague and Osijek took part": the partners located there took part
+        # "P partners from A, B and C took part": the partners located there took part
         for pkey, ent in ex.entities.items():
             for places, event, s in ent.attrs.get("partners_from", []):
                 partners = [
