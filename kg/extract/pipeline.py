@@ -648,6 +648,7 @@ class DocumentExtractor:
             seen.add(k)
             unique.append(r)
         for e in self.entities.values():
+            e.attrs.pop("partners_from", None)  # working state of the rules (holds parser objects)
             e.names.discard("")
             if not e.name:
                 e.name = next(iter(sorted(e.names | e.acronyms)), e.key)
