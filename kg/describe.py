@@ -278,8 +278,8 @@ def describe(store: KGStore, iri: str | URIRef) -> Description | None:
     if not out_rows and not in_rows and not mentions:
         if not store.ask("ASK { ?x ?y ?r }", bindings={"r": r}):
             return None
-    facts_out = _collect_facts(out_rows, "o", inferred_graph, "out")
-    facts_in = _collect_facts(in_rows, "s", inferred_graph, "in")
+    facts_out = _drop_restatements(_collect_facts(out_rows, "o", inferred_graph, "out"))
+    facts_in = _drop_restatements(_collect_facts(in_rows, "s", inferred_graph, "in"))
     for (direction, prop, value), sources in _sources(store, r).items():
         fact = (facts_out if direction == "out" else facts_in).get((prop, value))
         if fact is not None:
@@ -330,6 +330,16 @@ def describe(store: KGStore, iri: str | URIRef) -> Description | None:
         lat=lat,
         long=long,
     )
+
+
+def _drop_restatements(facts: dict[tuple[str, Node], Fact]) -> dict[tuple[str, Node], Fact]:
+    """Leave out inferred facts in aligned vocabularies (dcterms:hasPart for ikg:hasActivity,
+    foaf:Project for ikg:Project …): they restate ikg facts and stay in the RDF exports."""
+    return {
+        key: fact for key, fact in facts.items()
+        if not fact.inferred or fact.property.startswith(str(IKG))
+        or (fact.property == str(RDF.type) and str(fact.value).startswith(str(IKG)))
+    }
 
 
 def _sorted(facts: Iterable[Fact]) -> list[Fact]:
