@@ -102,6 +102,8 @@ class Resolver:
     def _remember(self, iri: URIRef, typ: str, names: set[str]) -> None:
         known = self.known.setdefault(iri, _Known(iri, typ, set()))
         for n in names:
+            if typ == "Event" and not _distinctive_event_name(n):
+                continue
             known.names.add(n)
             self.by_name.setdefault((typ, fold(n)), iri)
             sq = squash(n)
@@ -122,7 +124,7 @@ class Resolver:
             label = str(ent.attrs.get("display_label") or self._preferred(ent))
             out[key] = ResolvedEntity(ent, iri, rule, label, names - set(ent.acronyms), set(ent.acronyms))
             if ent.type not in ("Place", "Activity"):
-                self._remember(iri, ent.type, names | set(ent.acronyms))
+                self._remember(iri, ent.type, names | set(ent.acronyms) | {label})
         return Resolved(extraction, out)
 
     def _preferred(self, ent: Entity) -> str:
@@ -148,6 +150,9 @@ class Resolver:
             when = str(ent.attrs.get("date_text", ""))
             return m.resource("Activity", f"{slugify(doc_id)}-{when}-{slugify(ent.name, 60)}"), "activity-in-document"
         names = [n for n in (ent.acronyms | ent.names | {ent.name}) if n]
+        if ent.type == "Event":
+            # "the kick-off meeting" of one project is not another's: only distinctive names link events
+            names = [n for n in names + [str(ent.attrs.get("display_label") or "")] if _distinctive_event_name(n)]
         for n in sorted(names, key=len, reverse=True):
             iri = self.by_name.get((ent.type, fold(n)))
             if iri is not None:
@@ -181,6 +186,12 @@ class Resolver:
                 if fuzz.ratio(short, known_short) >= 90:
                     return iri, f"similar-title:{n}~{known_short}"
         return None
+
+
+def _distinctive_event_name(name: str) -> bool:
+    """A name that can identify an event across documents: a title or a label with a capital
+    letter (a project, a place), not a generic description such as "online study visit"."""
+    return bool(name) and any(c.isupper() for c in name) and len(fold(name)) >= 4
 
 
 def authority_names(city: Any) -> set[str]:
