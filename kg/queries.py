@@ -259,11 +259,19 @@ def _class_members_filter(classes: Iterable[URIRef] | None, store: KGStore) -> s
     allowed: set[URIRef] = set()
     for root in roots:
         allowed |= CORE_CLASSES.get(root, frozenset({root}))
-    rows = store.select(
-        "SELECT DISTINCT ?sub WHERE { ?sub rdfs:subClassOf+ ?root . "
-        "VALUES ?root { " + " ".join(f"<{r}>" for r in sorted(allowed)) + " } }"
-    )
-    allowed |= {r["sub"] for r in rows if isinstance(r.get("sub"), URIRef)}
+    # The closure is computed here rather than with `rdfs:subClassOf+`, which some external
+    # stores (Virtuoso 7) reject when combined with VALUES.
+    rows = store.select("SELECT DISTINCT ?sub ?sup WHERE { ?sub rdfs:subClassOf ?sup }")
+    children: dict[URIRef, set[URIRef]] = {}
+    for row in rows:
+        if isinstance(row.get("sub"), URIRef) and isinstance(row.get("sup"), URIRef):
+            children.setdefault(row["sup"], set()).add(row["sub"])
+    todo = list(allowed)
+    while todo:
+        for sub in children.get(todo.pop(), ()):
+            if sub not in allowed:
+                allowed.add(sub)
+                todo.append(sub)
     return allowed
 
 

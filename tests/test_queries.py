@@ -268,7 +268,7 @@ def test_columns_header_matches_projection(store: KGStore) -> None:
     sample_values = {
         "country": "Ruritania", "event": "Welcome Summit", "project": "ALPHA", "other": "BETA",
         "subject": "ALPHA", "city": "Valdoria", "programme": "FundX", "organisation": "Harbour Aid",
-        "from": "2021-01-01", "to": "2021-12-31",
+        "from": "2021-01-01", "to": "2021-12-31", "resource": "ALPHA",
     }
     for q in list_queries():
         values = {p.name: sample_values[p.name] for p in q.params}
