@@ -77,43 +77,60 @@ class Resolver:
                 raise ValueError("Resolver needs a store or a minter")
             minter = store.minter
         self.minter = minter
-        self.by_name: dict[tuple[str, str], URIRef] = {}
-        self.by_squash: dict[tuple[str, str], URIRef] = {}
+        self.by_name: dict[tuple[str, str], list[tuple[URIRef, str]]] = {}
+        self.by_squash: dict[tuple[str, str], list[tuple[URIRef, str]]] = {}
         self.known: dict[URIRef, _Known] = {}
         if store is not None:
             self._load(store)
 
     def _load(self, store: Any) -> None:
         rows = store.select(
-            """SELECT ?s ?type ?name WHERE {
+            """SELECT ?s ?type ?name ?g WHERE {
                  VALUES ?type { ikg:Project ikg:Organisation ikg:LocalAuthority ikg:NGO ikg:PublicBody
                                 ikg:InternationalOrganisation ikg:ResearchOrganisation ikg:Person ikg:Event
                                 ikg:FundingProgramme }
-                 ?s a ?type .
-                 { ?s rdfs:label ?name } UNION { ?s skos:altLabel ?name } UNION { ?s ikg:acronym ?name }
+                 GRAPH ?g {
+                   ?s a ?type .
+                   { ?s rdfs:label ?name } UNION { ?s skos:altLabel ?name } UNION { ?s ikg:acronym ?name }
+                 }
                }""",
             graphs="documents",
         )
         for row in rows:
             t = str(row["type"]).rsplit("#", 1)[-1]
             typ = "Organisation" if t in ORG_KINDS else t
-            self._remember(URIRef(str(row["s"])), typ, {str(row["name"])})
+            self._remember(URIRef(str(row["s"])), typ, {str(row["name"])}, str(row.get("g", "")))
 
-    def _remember(self, iri: URIRef, typ: str, names: set[str]) -> None:
+    def _remember(self, iri: URIRef, typ: str, names: set[str], source: str = "") -> None:
+        """Index a resource's names; `source` is the document graph they were read from."""
         known = self.known.setdefault(iri, _Known(iri, typ, set()))
         for n in names:
             if typ == "Event" and not _distinctive_event_name(n):
                 continue
             known.names.add(n)
-            self.by_name.setdefault((typ, fold(n)), iri)
+            entries = self.by_name.setdefault((typ, fold(n)), [])
+            if (iri, source) not in entries:
+                entries.append((iri, source))
             sq = squash(n)
             if len(sq) >= 4:
-                self.by_squash.setdefault((typ, sq), iri)
+                entries = self.by_squash.setdefault((typ, sq), [])
+                if (iri, source) not in entries:
+                    entries.append((iri, source))
+
+    @staticmethod
+    def _find(entries: list[tuple[URIRef, str]] | None, own_graph: str) -> URIRef | None:
+        """The first resource named so by another document (a document never resolves against
+        its own earlier version, so re-ingesting it gives the same graph)."""
+        for iri, source in entries or ():
+            if source != own_graph:
+                return iri
+        return None
 
     # -- resolution -----------------------------------------------------------
     def resolve(self, extraction: Extraction) -> Resolved:
         """Give every entity of a document its IRI, reusing known resources where names agree."""
         out: dict[str, ResolvedEntity] = {}
+        own_graph = str(self.minter.document_graph(extraction.document.id))
         for key, ent in extraction.entities.items():
             iri, rule = self._iri(ent, extraction.document.id)
             names = {n for n in ent.names if n} | {ent.name}
@@ -124,7 +141,7 @@ class Resolver:
             label = str(ent.attrs.get("display_label") or self._preferred(ent))
             out[key] = ResolvedEntity(ent, iri, rule, label, names - set(ent.acronyms), set(ent.acronyms))
             if ent.type not in ("Place", "Activity"):
-                self._remember(iri, ent.type, names | set(ent.acronyms) | {label})
+                self._remember(iri, ent.type, names | set(ent.acronyms) | {label}, own_graph)
         return Resolved(extraction, out)
 
     def _preferred(self, ent: Entity) -> str:
@@ -135,6 +152,26 @@ class Resolver:
         return ent.name
 
     def _iri(self, ent: Entity, doc_id: str) -> tuple[URIRef, str]:
+        """The entity's IRI and the rule that chose it. A match on a resource the entity's own
+        name would mint anyway is reported as "new", so the explanation does not depend on the
+        order documents were ingested in."""
+        iri, rule = self._match_or_mint(ent, doc_id)
+        if rule.startswith(("same-name", "same-letters", "similar-title")) and iri == self._minted(ent, doc_id):
+            return iri, "new"
+        return iri, rule
+
+    def _minted(self, ent: Entity, doc_id: str) -> URIRef:
+        """The IRI an entity gets when nothing known matches it."""
+        m = self.minter
+        if ent.type == "Event" and ent.attrs.get("unnamed"):
+            key = ent.attrs.get("display_label") or f"{ent.name} {doc_id}"
+            return m.resource("Event", slugify(str(key)))
+        base = sorted(ent.acronyms)[0] if ent.type == "Project" and ent.acronyms else ent.name
+        if ent.type == "Event":
+            base = re.split(r"\s*:\s+", ent.name)[0]
+        return m.resource(ent.type, slugify(base))
+
+    def _match_or_mint(self, ent: Entity, doc_id: str) -> tuple[URIRef, str]:
         m = self.minter
         if ent.type == "Place":
             return m.place(ent.attrs["place"].geonames_id), "geonames"
@@ -153,37 +190,36 @@ class Resolver:
         if ent.type == "Event":
             # "the kick-off meeting" of one project is not another's: only distinctive names link events
             names = [n for n in names + [str(ent.attrs.get("display_label") or "")] if _distinctive_event_name(n)]
+        own = str(m.document_graph(doc_id))
         for n in sorted(names, key=len, reverse=True):
-            iri = self.by_name.get((ent.type, fold(n)))
+            iri = self._find(self.by_name.get((ent.type, fold(n))), own)
             if iri is not None:
                 return iri, f"same-name:{n}"
         for n in names:
             sq = squash(n)
-            if len(sq) >= 4 and (ent.type, sq) in self.by_squash:
-                return self.by_squash[(ent.type, sq)], f"same-letters:{n}"
+            iri = self._find(self.by_squash.get((ent.type, sq)), own) if len(sq) >= 4 else None
+            if iri is not None:
+                return iri, f"same-letters:{n}"
         if ent.type == "Event":
-            hit = self._fuzzy_event(names)
+            hit = self._fuzzy_event(names, own)
             if hit is not None:
                 return hit
         if ent.type == "Event" and ent.attrs.get("unnamed"):
-            key = ent.attrs.get("display_label") or f"{ent.name} {doc_id}"
-            return m.resource("Event", slugify(str(key))), "new-unnamed-event"
-        base = sorted(ent.acronyms)[0] if ent.type == "Project" and ent.acronyms else ent.name
-        if ent.type == "Event":
-            base = re.split(r"\s*:\s+", ent.name)[0]
-        return m.resource(ent.type, slugify(base)), "new"
+            return self._minted(ent, doc_id), "new-unnamed-event"
+        return self._minted(ent, doc_id), "new"
 
-    def _fuzzy_event(self, names: list[str]) -> tuple[URIRef, str] | None:
+    def _fuzzy_event(self, names: list[str], own: str) -> tuple[URIRef, str] | None:
         """Event titles that differ by an inflection ("Voice matters" / "Voices matter")."""
         for n in names:
             short = fold(re.split(r"\s*:\s+", n)[0])
             if len(short) < 8:
                 continue
-            for (typ, known_name), iri in self.by_name.items():
+            for (typ, known_name), entries in self.by_name.items():
                 if typ != "Event" or len(known_name) < 8:
                     continue
                 known_short = re.split(r"\s*:\s+", known_name)[0]
-                if fuzz.ratio(short, known_short) >= 90:
+                iri = self._find(entries, own)
+                if iri is not None and fuzz.ratio(short, known_short) >= 90:
                     return iri, f"similar-title:{n}~{known_short}"
         return None
 
