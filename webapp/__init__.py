@@ -99,7 +99,9 @@ def create_app(settings: Settings | None = None, store: KGStore | None = None) -
     )
     app.extensions[STORE_KEY] = store if store is not None else open_store(settings)
     app.extensions[WRITE_LOCK_KEY] = threading.Lock()
-    if settings.query_workers > 0:
+    # Query workers hold snapshots of the embedded store; an external SPARQL store is queried
+    # directly (its own time limits apply, and others may write to it).
+    if settings.query_workers > 0 and not settings.sparql_endpoint:
         runner = QueryRunner(settings)
         runner.publish(app.extensions[STORE_KEY])
         app.extensions[RUNNER_KEY] = runner
