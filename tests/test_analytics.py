@@ -138,11 +138,11 @@ def test_centrality_components_communities() -> None:
 
 
 def test_shortest_path_shape(store: KGStore) -> None:
-    path = analytics.shortest_path(store, "Mira Kell", "Östervik Welcome Association")
+    path = analytics.shortest_path(store, "Mira Kell", "Östervik Newcomers Association")
     assert json.loads(json.dumps(path)) == path
     assert set(path) >= {"nodes", "edges"}
     assert [n["label"] for n in path["nodes"]] == [
-        "Mira Kell", "Harbour Aid", "BETA", "Östervik Welcome Association",
+        "Mira Kell", "Harbour Aid", "BETA", "Östervik Newcomers Association",
     ]
     assert all(set(n) >= {"iri", "label"} for n in path["nodes"])
     assert path["edges"][0] == {
@@ -210,13 +210,13 @@ def test_peer_cities(store: KGStore) -> None:
     assert ostervik["city"] == r("place/geonames-3")
     assert ostervik["shared"] == {
         "projects": ["BETA"],
-        "partners": ["Harbour Aid", "Nomad Collective", "Östervik Welcome Association"],
+        "partners": ["Harbour Aid", "Nomad Collective", "Östervik Newcomers Association"],
         "programmes": ["FundX"],
         "events": ["Welcome Summit"],
     }
     assert ostervik["reason"] == (
         "shares 1 project (BETA); 3 partners (Harbour Aid, Nomad Collective, "
-        "Östervik Welcome Association); 1 programme (FundX); 1 event (Welcome Summit)"
+        "Östervik Newcomers Association); 1 programme (FundX); 1 event (Welcome Summit)"
     )
     assert peers[2]["reason"] == "shares 1 theme (Employment)"
     assert len(analytics.peer_cities(store, "Valdoria", limit=1)) == 1
@@ -231,7 +231,7 @@ def test_summary(store: KGStore) -> None:
     assert s["documents"] == 1
     assert s["triples"]["inferred"] > 0 and s["triples"]["all"] >= s["triples"]["asserted"]
     assert s["organisation_graph"]["most_connected"][0]["label"] in {
-        "Harbour Aid", "Östervik Welcome Association",
+        "Harbour Aid", "Östervik Newcomers Association",
     }
     json.dumps(s)
 

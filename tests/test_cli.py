@@ -26,8 +26,8 @@ from kg.settings import Settings
 from kg.store import KGStore
 from kg.validation import load_ontology
 
-SENTENCE = "The MILMA project works with the City of Fuenlabrada."
-TEXT = f"MILMA news\n\n{SENTENCE}"
+SENTENCE = "The OPENWAYS project works with the City of Leiden."
+TEXT = f"OPENWAYS news\n\n{SENTENCE}"
 START = TEXT.index(SENTENCE)
 END = START + len(SENTENCE)
 
@@ -38,16 +38,16 @@ def build_small_store(settings: Settings, *, broken: bool = False) -> int:
     doc = URIRef(b + "document/news-txt")
     ctx = URIRef(f"{doc}#char=0,{len(TEXT)}")
     sent = URIRef(f"{doc}#char={START},{END}")
-    project = URIRef(b + "project/milma")
-    org = URIRef(b + "organisation/fuenlabrada-city-council")
+    project = URIRef(b + "project/openways")
+    org = URIRef(b + "organisation/leiden-city-council")
     st = URIRef(b + "statement/abc")
     nni = XSD.integer
     triples = [
         (doc, RDF.type, IKG.Document), (doc, DCTERMS.identifier, Literal("news.txt")),
-        (doc, DCTERMS.title, Literal("MILMA news")),
-        (project, RDF.type, IKG.Project), (project, RDFS.label, Literal("MILMA")),
-        (project, IKG.acronym, Literal("MILMA")), (project, IKG.mentionedIn, doc),
-        (org, RDF.type, IKG.LocalAuthority), (org, RDFS.label, Literal("Fuenlabrada City Council")),
+        (doc, DCTERMS.title, Literal("OPENWAYS news")),
+        (project, RDF.type, IKG.Project), (project, RDFS.label, Literal("OPENWAYS")),
+        (project, IKG.acronym, Literal("OPENWAYS")), (project, IKG.mentionedIn, doc),
+        (org, RDF.type, IKG.LocalAuthority), (org, RDFS.label, Literal("Leiden City Council")),
         (org, IKG.mentionedIn, doc),
         (project, IKG.hasPartner, org),
         (st, RDF.type, RDF.Statement), (st, RDF.subject, project),
@@ -89,20 +89,20 @@ def test_query_table(small: tuple[Settings, int]) -> None:
     assert result.exit_code == 0, result.output
     lines = result.output.splitlines()
     assert lines[0].split() == ["p", "label"]
-    assert lines[2].split() == ["project/milma", "MILMA"]
+    assert lines[2].split() == ["project/openways", "OPENWAYS"]
     assert lines[-1] == "(1 row)"
 
 
 def test_query_json_csv_tsv(small: tuple[Settings, int]) -> None:
     sparql = ("SELECT ?p ?label ?start ?missing WHERE { ?p a ikg:Project ; rdfs:label ?label . "
               "?s nif:beginIndex ?start . OPTIONAL { ?p ikg:nothing ?missing } }")
-    iri = "https://w3id.org/integration-kg/resource/project/milma"
+    iri = "https://w3id.org/integration-kg/resource/project/openways"
     data = json.loads(run("query", "--format", "json", sparql).output)
-    assert data == [{"p": iri, "label": "MILMA", "start": START, "missing": None}]
+    assert data == [{"p": iri, "label": "OPENWAYS", "start": START, "missing": None}]
     rows = list(csv.reader(io.StringIO(run("query", "--format", "csv", sparql).output)))
-    assert rows == [["p", "label", "start", "missing"], [iri, "MILMA", str(START), ""]]
+    assert rows == [["p", "label", "start", "missing"], [iri, "OPENWAYS", str(START), ""]]
     tsv = run("query", "--format", "tsv", sparql).output.splitlines()
-    assert tsv == ["p\tlabel\tstart\tmissing", f"{iri}\tMILMA\t{START}\t"]
+    assert tsv == ["p\tlabel\tstart\tmissing", f"{iri}\tOPENWAYS\t{START}\t"]
 
 
 def test_query_from_file_ask_construct_and_params(tmp_path: Path, small: tuple) -> None:
@@ -110,8 +110,8 @@ def test_query_from_file_ask_construct_and_params(tmp_path: Path, small: tuple) 
     # pyoxigraph binds only projected variables
     rq.write_text("SELECT ?x ?label WHERE { ?x rdfs:label ?label }", encoding="utf-8")
     result = run("query", "-f", str(rq), "--param", "x=<https://w3id.org/integration-kg/"
-                 "resource/project/milma>", "--format", "json")
-    assert [row["label"] for row in json.loads(result.output)] == ["MILMA"]
+                 "resource/project/openways>", "--format", "json")
+    assert [row["label"] for row in json.loads(result.output)] == ["OPENWAYS"]
     assert run("query", "ASK { ?p a ikg:Project }").output.strip() == "true"
     assert run("query", "--format", "json", "ASK { ?p a ikg:Nothing }").output.strip() == "false"
     turtle = run("query", "CONSTRUCT { ?p rdfs:label ?l } WHERE { ?p a ikg:Project ; "
@@ -128,7 +128,7 @@ def test_query_graph_selection(small: tuple) -> None:
 
 
 def test_saved_query_with_a_name_parameter(small: tuple) -> None:
-    result = run("query", "--name", "provenance", "--param", "subject=MILMA", "--format", "json")
+    result = run("query", "--name", "provenance", "--param", "subject=OPENWAYS", "--format", "json")
     assert result.exit_code == 0, result.output
     rows = json.loads(result.output)
     assert len(rows) == 1
@@ -195,7 +195,7 @@ def test_export_one_graph_to_a_file(small: tuple, tmp_path: Path) -> None:
     result = run("export", "--graph", "news.txt", "-o", str(out))
     assert result.exit_code == 0
     graph = Graph().parse(out, format="turtle")  # format taken from the suffix
-    assert (None, RDFS.label, Literal("MILMA")) in graph
+    assert (None, RDFS.label, Literal("OPENWAYS")) in graph
     assert not any(p == RDFS.subClassOf for p in graph.predicates())
     inferred = Graph().parse(data=run("export", "--graph", "inferred", "--format",
                                       "ntriples").output, format="nt")
@@ -278,7 +278,7 @@ def test_help_lists_every_command() -> None:
 
 
 def test_explain_an_asserted_triple(small: tuple) -> None:
-    result = run("explain", "MILMA", "ikg:hasPartner", "Fuenlabrada City Council")
+    result = run("explain", "OPENWAYS", "ikg:hasPartner", "Leiden City Council")
     assert result.exit_code == 0, result.output
     assert "asserted" in result.output and "news-txt" in result.output
 
@@ -287,17 +287,17 @@ def test_evaluate_text_and_json(small: tuple, tmp_path: Path) -> None:
     gold = tmp_path / "gold.yaml"
     gold.write_text(
         "entities:\n"
-        "  milma: {type: Project, names: [MILMA]}\n"
-        "  fuenlabrada: {type: Organisation, names: [Fuenlabrada City Council]}\n"
-        "  epic: {type: Project, names: [EPIC]}\n"
-        "relations:\n  - [milma, hasPartner, fuenlabrada]\n",
+        "  openways: {type: Project, names: [OPENWAYS]}\n"
+        "  leiden: {type: Organisation, names: [Leiden City Council]}\n"
+        "  tandem: {type: Project, names: [TANDEM]}\n"
+        "relations:\n  - [openways, hasPartner, leiden]\n",
         encoding="utf-8",
     )
     report = json.loads(run("evaluate", str(gold), "--docs", "news.txt", "--format",
                             "json").output)
     assert report["entity_recall"] == 0.667
     assert report["relation_recall"] == 1.0
-    assert report["missing_entities"] == ["epic"]
+    assert report["missing_entities"] == ["tandem"]
     assert "Entity recall" in run("evaluate", str(gold)).output
 
 
@@ -362,7 +362,8 @@ def test_ingest_with_a_binary_file_in_the_batch(settings: Settings, tmp_path: Pa
     require_pipeline()
     batch = tmp_path / "batch"
     batch.mkdir()
-    names = ["h1_welcoming_tables.txt", "h3_safe_harbour_timeline.txt"]
+    dev_docs = sorted(DEV_DOCS.glob("*.txt"))
+    names = [dev_docs[0].name, dev_docs[2].name]
     for name in names:
         (batch / name).write_bytes((DEV_DOCS / name).read_bytes())
     (batch / "broken.txt").write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00\x0dIHDR\x00\x01")
@@ -388,11 +389,12 @@ def test_ingest_with_a_binary_file_in_the_batch(settings: Settings, tmp_path: Pa
 def test_ingest_json_summary_and_list_file(settings: Settings, tmp_path: Path) -> None:
     require_pipeline()
     listing = tmp_path / "batch.list"
-    listing.write_text(f"{DEV_DOCS / 'h2_nest_in_factsheet.txt'}\n", encoding="utf-8")
+    document = sorted(DEV_DOCS.glob("*.txt"))[1]
+    listing.write_text(f"{document}\n", encoding="utf-8")
     result = CliRunner().invoke(main, ["ingest", "--format", "json", str(listing)])
     assert result.exit_code == 0, result.output
     report = json.loads(result.output)
-    assert report["documents"] == ["h2_nest_in_factsheet.txt"] and report["failures"] == []
+    assert report["documents"] == [document.name] and report["failures"] == []
     assert report["entities"] > 0 and report["reasoning"]["inferred"] > 0
 
 

@@ -34,12 +34,12 @@ def _write(path: Path, data: bytes | str) -> Path:
 
 
 def test_text_file_id_is_the_file_name(tmp_path: Path) -> None:
-    path = _write(tmp_path / "sub" / "news.txt", "MILMA meets in Madrid\n\nThe project met.\n")
+    path = _write(tmp_path / "sub" / "news.txt", "OPENWAYS meets in Antwerp\n\nThe project met.\n")
     doc = read_document(path)
     assert doc.id == "news.txt"
     assert doc.path == str(path)
-    assert doc.text == "MILMA meets in Madrid\n\nThe project met."
-    assert doc.title == "MILMA meets in Madrid"
+    assert doc.text == "OPENWAYS meets in Antwerp\n\nThe project met."
+    assert doc.title == "OPENWAYS meets in Antwerp"
     assert doc.format == "text/plain"
 
 
@@ -82,43 +82,43 @@ def test_latin1_is_the_last_resort(tmp_path: Path, caplog: pytest.LogCaptureFixt
 
 def test_markdown_front_matter_and_markup(tmp_path: Path) -> None:
     source = (
-        "---\ntitle: Partner meeting\ndate: 2023-03-14\nurl: https://example.org/m\n---\n"
-        "# The **MILMA** meeting\n\nPartners met in [Madrid](https://madrid.es) with "
-        "*IOM*.\n\n- Fuenlabrada\n- Thessaloniki\n\n```\ncode fence\n```\n"
+        "---\ntitle: Partner meeting\ndate: 2024-04-16\nurl: https://example.org/m\n---\n"
+        "# The **OPENWAYS** meeting\n\nPartners met in [Antwerp](https://antwerpen.be) with "
+        "*UNHCR*.\n\n- Nantes\n- Cork\n\n```\ncode fence\n```\n"
     )
     doc = read_document(_write(tmp_path / "m.md", source))
     assert doc.format == "text/markdown"
     assert doc.title == "Partner meeting"
-    assert doc.date == date(2023, 3, 14)
+    assert doc.date == date(2024, 4, 16)
     assert doc.source == "https://example.org/m"
-    assert doc.text.startswith("The MILMA meeting\n\nPartners met in Madrid with IOM.")
-    assert "- Fuenlabrada\n- Thessaloniki" in doc.text
-    assert "**" not in doc.text and "https://madrid.es" not in doc.text and "```" not in doc.text
+    assert doc.text.startswith("The OPENWAYS meeting\n\nPartners met in Antwerp with UNHCR.")
+    assert "- Nantes\n- Cork" in doc.text
+    assert "**" not in doc.text and "https://antwerpen.be" not in doc.text and "```" not in doc.text
 
 
 def test_markdown_title_from_heading(tmp_path: Path) -> None:
-    doc = read_document(_write(tmp_path / "h.md", "Intro line\n\n## EPIC _highlights_\n\nText."))
-    assert doc.title == "EPIC highlights"
+    doc = read_document(_write(tmp_path / "h.md", "Intro line\n\n## TANDEM _highlights_\n\nText."))
+    assert doc.title == "TANDEM highlights"
     assert doc.date is None
 
 
 # --------------------------------------------------------------------------- html
 
 PAGE = """<!doctype html>
-<html lang="en-GB"><head><meta charset="utf-8"><title>MILMA news | Site</title>
-<meta property="og:title" content="MILMA kick-off in Madrid">
-<meta property="article:published_time" content="2023-03-14T10:00:00+01:00">
-<link rel="canonical" href="https://example.org/news/milma">
+<html lang="en-GB"><head><meta charset="utf-8"><title>OPENWAYS news | Site</title>
+<meta property="og:title" content="OPENWAYS kick-off in Antwerp">
+<meta property="article:published_time" content="2024-04-16T10:00:00+01:00">
+<link rel="canonical" href="https://example.org/news/openways">
 <script>var hidden = "script text";</script><style>p { color: red }</style></head>
 <body><header><nav>Home | About | Contact</nav></header>
 <aside>Related: other news</aside>
-<article><h1>MILMA kick-off</h1>
-<p>The MILMA project met in <b>Madrid</b>
-   on 14 March 2023 &amp; agreed a plan.</p>
+<article><h1>OPENWAYS kick-off</h1>
+<p>The OPENWAYS project met in <b>Antwerp</b>
+   on 16 April 2024 &amp; agreed a plan.</p>
 <div hidden>invisible</div>
-<ul><li>Fuenlabrada</li><li>Thessaloniki</li></ul>
-<table><tr><th>Coordinator</th><td>City of Madrid</td></tr>
-<tr><th>Partners:</th><td>IOM, ALDA</td></tr></table>
+<ul><li>Nantes</li><li>Cork</li></ul>
+<table><tr><th>Coordinator</th><td>City of Antwerp</td></tr>
+<tr><th>Partners:</th><td>UNHCR, CIVITA</td></tr></table>
 </article>
 <footer>Copyright 2023</footer></body></html>"""
 
@@ -127,15 +127,15 @@ def test_html_main_text_and_metadata(tmp_path: Path) -> None:
     doc = read_document(_write(tmp_path / "page.html", PAGE))
     assert doc.id == "page.html"
     assert doc.format == "text/html"
-    assert doc.title == "MILMA kick-off in Madrid"
-    assert doc.date == date(2023, 3, 14)
-    assert doc.source == "https://example.org/news/milma"
+    assert doc.title == "OPENWAYS kick-off in Antwerp"
+    assert doc.date == date(2024, 4, 16)
+    assert doc.source == "https://example.org/news/openways"
     assert doc.language == "en"
     if "trafilatura" in sys.modules:  # pragma: no cover - the optional extractor decides
         return
     assert doc.text == (
-        "MILMA kick-off\n\nThe MILMA project met in Madrid on 14 March 2023 & agreed a plan."
-        "\n\n- Fuenlabrada\n- Thessaloniki\n\nCoordinator: City of Madrid\nPartners: IOM, ALDA"
+        "OPENWAYS kick-off\n\nThe OPENWAYS project met in Antwerp on 16 April 2024 & agreed a plan."
+        "\n\n- Nantes\n- Cork\n\nCoordinator: City of Antwerp\nPartners: UNHCR, CIVITA"
     )
     for hidden in ("script text", "color", "Home", "Related", "invisible", "Copyright"):
         assert hidden not in doc.text
@@ -172,7 +172,7 @@ def _minimal_pdf(text: str) -> bytes:
         b"/Resources << /Font << /F1 4 0 R >> >> /Contents 5 0 R >>",
         b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
         b"<< /Length %d >>\nstream\n" % len(stream) + stream + b"\nendstream",
-        b"<< /Title (Factsheet MILAGRO) >>",
+        b"<< /Title (Factsheet OPENWAYS) >>",
     ]
     out = bytearray(b"%PDF-1.4\n")
     offsets = []
@@ -189,11 +189,11 @@ def _minimal_pdf(text: str) -> bytes:
 
 def test_pdf_with_pypdf(tmp_path: Path) -> None:
     pytest.importorskip("pypdf")
-    doc = read_document(_write(tmp_path / "f.pdf", _minimal_pdf("MILAGRO is coordinated by ALDA")))
+    doc = read_document(_write(tmp_path / "f.pdf", _minimal_pdf("OPENWAYS is coordinated by CIVITA")))
     assert doc.id == "f.pdf"
     assert doc.format == "application/pdf"
-    assert "MILAGRO is coordinated by ALDA" in doc.text
-    assert doc.title == "Factsheet MILAGRO"
+    assert "OPENWAYS is coordinated by CIVITA" in doc.text
+    assert doc.title == "Factsheet OPENWAYS"
 
 
 def test_pdf_without_pypdf_says_what_to_install(

@@ -9,7 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from conftest import DEV_DOCS, require_pipeline
+from conftest import CORPUS, DEV_DOCS, require_pipeline
 from rdflib import Literal, URIRef
 from rdflib.namespace import DCTERMS, RDF, RDFS
 
@@ -81,8 +81,8 @@ def test_each_document_gets_its_graph_and_failures_are_reported(
     tmp_path: Path, settings: Settings, store: KGStore
 ) -> None:
     paths = _docs(
-        tmp_path, a_txt="MILMA met.", bbin_txt=b"\x00\x01binary", c_txt="BOOM here",
-        d_txt="CRASH there", e_md="EPIC too",
+        tmp_path, a_txt="OPENWAYS met.", bbin_txt=b"\x00\x01binary", c_txt="BOOM here",
+        d_txt="CRASH there", e_md="TANDEM too",
     )
     seen: list[tuple[int, int, str]] = []
     report = ingest(paths, settings, store=store, steps=fake_steps(store.minter),
@@ -109,7 +109,7 @@ def test_a_failed_re_ingest_leaves_the_old_graph(
     tmp_path: Path, settings: Settings, store: KGStore
 ) -> None:
     steps = fake_steps(store.minter)
-    (path,) = _docs(tmp_path, a_txt="MILMA met.")
+    (path,) = _docs(tmp_path, a_txt="OPENWAYS met.")
     assert ingest([path], settings, store=store, steps=steps).ok
     before = _graph_triples(store, "a.txt")
     path.write_text("BOOM now", encoding="utf-8")
@@ -123,7 +123,7 @@ def test_a_failed_write_changes_nothing(tmp_path: Path, settings: Settings, stor
     steps = fake_steps(store.minter)
     good = steps.triples
     steps.triples = lambda x: [*good(x), (URIRef("urn:s"), URIRef("urn:p"), object())]
-    (path,) = _docs(tmp_path, a_txt="MILMA met.")
+    (path,) = _docs(tmp_path, a_txt="OPENWAYS met.")
     report = ingest([path], settings, store=store, steps=steps)
     assert report.documents == [] and len(report.failures) == 1
     assert not store.document_graphs()
@@ -131,7 +131,7 @@ def test_a_failed_write_changes_nothing(tmp_path: Path, settings: Settings, stor
 
 def test_re_ingest_is_idempotent(tmp_path: Path, settings: Settings, store: KGStore) -> None:
     steps = fake_steps(store.minter)
-    paths = _docs(tmp_path, a_txt="MILMA met.", b_txt="EPIC met.")
+    paths = _docs(tmp_path, a_txt="OPENWAYS met.", b_txt="TANDEM met.")
     first = ingest(paths, settings, store=store, steps=steps)
     count = store.count("all")
     second = ingest(paths, settings, store=store, steps=steps)
@@ -145,7 +145,7 @@ def test_same_file_name_twice_in_a_batch(
 ) -> None:
     one = tmp_path / "x" / "news.txt"
     two = tmp_path / "y" / "news.txt"
-    for path, text in ((one, "MILMA"), (two, "EPIC")):
+    for path, text in ((one, "OPENWAYS"), (two, "TANDEM")):
         path.parent.mkdir()
         path.write_text(text, encoding="utf-8")
     report = ingest([one, two], settings, store=store, steps=fake_steps(store.minter))
@@ -153,7 +153,7 @@ def test_same_file_name_twice_in_a_batch(
     assert report.failures[0][0] == str(two)
     assert "same name" in report.failures[0][1]
     labels = {str(o) for _, p, o in store.triples("documents") if p == RDFS.label}
-    assert labels == {"MILMA"}
+    assert labels == {"OPENWAYS"}
 
 
 def test_nothing_readable_loads_no_pipeline(tmp_path: Path, settings: Settings) -> None:
@@ -174,7 +174,7 @@ def test_ensure_ontology_reloads_only_when_it_differs(store: KGStore) -> None:
 
 
 def test_remove_document_and_reset(tmp_path: Path, settings: Settings, store: KGStore) -> None:
-    paths = _docs(tmp_path, a_txt="MILMA met.", b_txt="EPIC met.")
+    paths = _docs(tmp_path, a_txt="OPENWAYS met.", b_txt="TANDEM met.")
     ingest(paths, settings, store=store, steps=fake_steps(store.minter))
     stats = remove_document(store, "a.txt")
     assert "inferred" in stats
@@ -209,6 +209,6 @@ def test_real_pipeline_on_dev_documents(settings: Settings) -> None:
 
 @pytest.mark.slow
 def test_seed_store_holds_the_corpus(seed_store: KGStore) -> None:
-    assert len(seed_store.document_graphs()) == 5
+    assert len(seed_store.document_graphs()) == len(list(CORPUS.glob("*.txt")))
     assert seed_store.has_graph(seed_store.minter.ontology_graph)
     assert seed_store.count("inferred") > 0

@@ -29,9 +29,9 @@ def test_french_and_german_and_greek():
 
 def test_english_with_foreign_names_stays_english():
     text = (
-        "Representatives of the Associazione per la Pace and of the Fundación de la Solidaridad met "
-        "in the town hall of Bologna on Monday to sign the agreement of the network, which is funded "
-        "by the European Union and coordinated by the city."
+        "Representatives of the Associazione per le Mani Unite and of the Fundación de la Esperanza met "
+        "in the town hall of Turin on Monday to sign the agreement of the network, which is supported "
+        "by the regional government and coordinated by the city."
     )
     assert detect_language(text) == "en"
 

@@ -92,29 +92,29 @@ PREFIXES = f"""
 INSTANCES = (
     PREFIXES
     + """
-r:project\\/epic a ikg:Project ; ikg:coordinator r:organisation\\/alda ;
-    ikg:hasPartner r:organisation\\/ssf ; ikg:operatesIn r:place\\/oberhausen .
-r:project\\/integra a ikg:Project .
-r:organisation\\/alda a ikg:NGO .
-r:organisation\\/ssf a ikg:NGO ; ikg:locatedIn r:place\\/madrid ;
-    ikg:collaboratesWith r:organisation\\/alcorcon .
-r:organisation\\/alcorcon a ikg:LocalAuthority .
-r:organisation\\/cor a ikg:PublicBody .
-r:place\\/madrid a ikg:City ; ikg:locatedIn r:place\\/community-of-madrid .
-r:place\\/community-of-madrid a ikg:Region ; ikg:locatedIn r:place\\/spain .
+r:project\\/tandem a ikg:Project ; ikg:coordinator r:organisation\\/civita ;
+    ikg:hasPartner r:organisation\\/tierra ; ikg:operatesIn r:place\\/cork .
+r:project\\/openways a ikg:Project .
+r:organisation\\/civita a ikg:NGO .
+r:organisation\\/tierra a ikg:NGO ; ikg:locatedIn r:place\\/bilbao ;
+    ikg:collaboratesWith r:organisation\\/barakaldo .
+r:organisation\\/barakaldo a ikg:LocalAuthority .
+r:organisation\\/forum a ikg:PublicBody .
+r:place\\/bilbao a ikg:City ; ikg:locatedIn r:place\\/basque-country .
+r:place\\/basque-country a ikg:Region ; ikg:locatedIn r:place\\/spain .
 r:place\\/spain a ikg:Country .
-r:place\\/oberhausen a ikg:City ; ikg:locatedIn r:place\\/germany .
-r:place\\/germany a ikg:Country .
-r:place\\/prague a ikg:City ; ikg:locatedIn r:place\\/czechia .
-r:place\\/czechia a ikg:Country .
-r:event\\/go-local a ikg:Event ; ikg:organisedBy r:organisation\\/cor .
-r:event\\/narratives-matter a ikg:Event ; ikg:subEventOf r:event\\/go-local .
-r:person\\/sevdalina a ikg:Person ; ikg:participatedIn r:event\\/narratives-matter ;
-    ikg:memberOf r:organisation\\/sda .
-r:organisation\\/sda a ikg:NGO .
-r:activity\\/photovoice a ikg:Activity ; ikg:activityOf r:project\\/integra ;
-    ikg:locatedIn r:place\\/prague ; ikg:date "2019-12"^^xsd:gYearMonth .
-r:person\\/sevdalina ikg:mentionedIn r:document\\/doc-003 .
+r:place\\/cork a ikg:City ; ikg:locatedIn r:place\\/ireland .
+r:place\\/ireland a ikg:Country .
+r:place\\/split a ikg:City ; ikg:locatedIn r:place\\/croatia .
+r:place\\/croatia a ikg:Country .
+r:event\\/open-cities a ikg:Event ; ikg:organisedBy r:organisation\\/forum .
+r:event\\/voices-matter a ikg:Event ; ikg:subEventOf r:event\\/open-cities .
+r:person\\/eva a ikg:Person ; ikg:participatedIn r:event\\/voices-matter ;
+    ikg:memberOf r:organisation\\/lwc .
+r:organisation\\/lwc a ikg:NGO .
+r:activity\\/storymap a ikg:Activity ; ikg:activityOf r:project\\/openways ;
+    ikg:locatedIn r:place\\/split ; ikg:date "2021-05"^^xsd:gYearMonth .
+r:person\\/eva ikg:mentionedIn r:document\\/doc-003 .
 """
 )
 
@@ -249,71 +249,71 @@ def test_no_union_domains(ontology: Graph) -> None:
 
 
 def test_transitive_located_in(closure: Graph) -> None:
-    assert (r("place/madrid"), IKG.locatedIn, r("place/spain")) in closure
-    assert (r("organisation/ssf"), IKG.locatedIn, r("place/spain")) in closure
+    assert (r("place/bilbao"), IKG.locatedIn, r("place/spain")) in closure
+    assert (r("organisation/tierra"), IKG.locatedIn, r("place/spain")) in closure
 
 
 def test_symmetric_collaborates_with(closure: Graph) -> None:
-    assert (r("organisation/alcorcon"), IKG.collaboratesWith, r("organisation/ssf")) in closure
+    assert (r("organisation/barakaldo"), IKG.collaboratesWith, r("organisation/tierra")) in closure
 
 
 def test_coordinator_is_partner(closure: Graph) -> None:
-    assert (r("project/epic"), IKG.hasPartner, r("organisation/alda")) in closure
-    assert (r("organisation/alda"), IKG.coordinatorOf, r("project/epic")) in closure
+    assert (r("project/tandem"), IKG.hasPartner, r("organisation/civita")) in closure
+    assert (r("organisation/civita"), IKG.coordinatorOf, r("project/tandem")) in closure
 
 
 def test_inverses(closure: Graph) -> None:
-    assert (r("organisation/ssf"), IKG.partnerIn, r("project/epic")) in closure
-    assert (r("organisation/alda"), IKG.partnerIn, r("project/epic")) in closure
-    assert (r("event/go-local"), IKG.hasSubEvent, r("event/narratives-matter")) in closure
-    assert (r("organisation/sda"), IKG.hasMember, r("person/sevdalina")) in closure
-    assert (r("project/integra"), IKG.hasActivity, r("activity/photovoice")) in closure
-    assert (r("document/doc-003"), IKG.mentions, r("person/sevdalina")) in closure
-    assert (r("organisation/cor"), IKG.organised, r("event/go-local")) in closure
+    assert (r("organisation/tierra"), IKG.partnerIn, r("project/tandem")) in closure
+    assert (r("organisation/civita"), IKG.partnerIn, r("project/tandem")) in closure
+    assert (r("event/open-cities"), IKG.hasSubEvent, r("event/voices-matter")) in closure
+    assert (r("organisation/lwc"), IKG.hasMember, r("person/eva")) in closure
+    assert (r("project/openways"), IKG.hasActivity, r("activity/storymap")) in closure
+    assert (r("document/doc-003"), IKG.mentions, r("person/eva")) in closure
+    assert (r("organisation/forum"), IKG.organised, r("event/open-cities")) in closure
 
 
 def test_operates_in_through_partner(closure: Graph) -> None:
-    assert (r("project/epic"), IKG.operatesIn, r("place/madrid")) in closure
-    assert (r("project/epic"), IKG.operatesIn, r("place/community-of-madrid")) in closure
-    assert (r("project/epic"), IKG.operatesIn, r("place/spain")) in closure
+    assert (r("project/tandem"), IKG.operatesIn, r("place/bilbao")) in closure
+    assert (r("project/tandem"), IKG.operatesIn, r("place/basque-country")) in closure
+    assert (r("project/tandem"), IKG.operatesIn, r("place/spain")) in closure
 
 
 def test_operates_in_through_stated_place(closure: Graph) -> None:
-    assert (r("project/epic"), IKG.operatesIn, r("place/germany")) in closure
+    assert (r("project/tandem"), IKG.operatesIn, r("place/ireland")) in closure
 
 
 def test_operates_in_through_activity(closure: Graph) -> None:
-    assert (r("project/integra"), IKG.operatesIn, r("place/prague")) in closure
-    assert (r("project/integra"), IKG.operatesIn, r("place/czechia")) in closure
+    assert (r("project/openways"), IKG.operatesIn, r("place/split")) in closure
+    assert (r("project/openways"), IKG.operatesIn, r("place/croatia")) in closure
 
 
 def test_organiser_participates(closure: Graph) -> None:
-    assert (r("organisation/cor"), IKG.participatedIn, r("event/go-local")) in closure
-    assert (r("event/go-local"), IKG.participant, r("organisation/cor")) in closure
+    assert (r("organisation/forum"), IKG.participatedIn, r("event/open-cities")) in closure
+    assert (r("event/open-cities"), IKG.participant, r("organisation/forum")) in closure
 
 
 def test_participation_in_sub_event(closure: Graph) -> None:
-    assert (r("person/sevdalina"), IKG.participatedIn, r("event/go-local")) in closure
-    assert (r("event/go-local"), IKG.participant, r("person/sevdalina")) in closure
+    assert (r("person/eva"), IKG.participatedIn, r("event/open-cities")) in closure
+    assert (r("event/open-cities"), IKG.participant, r("person/eva")) in closure
 
 
 def test_subclass_typing(closure: Graph) -> None:
-    assert (r("organisation/ssf"), RDF.type, IKG.Organisation) in closure
-    assert (r("place/madrid"), RDF.type, IKG.Place) in closure
-    assert (r("event/go-local"), RDF.type, IKG.Activity) in closure
+    assert (r("organisation/tierra"), RDF.type, IKG.Organisation) in closure
+    assert (r("place/bilbao"), RDF.type, IKG.Place) in closure
+    assert (r("event/open-cities"), RDF.type, IKG.Activity) in closure
     assert (r("document/doc-003"), RDF.type, IKG.Document) in closure
 
 
 def test_no_unwanted_types(closure: Graph) -> None:
-    person = r("person/sevdalina")
+    person = r("person/eva")
     types = set(closure.objects(person, RDF.type))
     assert IKG.Person in types
     assert not types & {IKG.Organisation, IKG.Place, IKG.Project, IKG.Activity}
-    assert IKG.Person not in set(closure.objects(r("organisation/cor"), RDF.type))
-    assert IKG.Organisation not in set(closure.objects(r("place/madrid"), RDF.type))
-    assert IKG.Activity not in set(closure.objects(r("project/epic"), RDF.type))
+    assert IKG.Person not in set(closure.objects(r("organisation/forum"), RDF.type))
+    assert IKG.Organisation not in set(closure.objects(r("place/bilbao"), RDF.type))
+    assert IKG.Activity not in set(closure.objects(r("project/tandem"), RDF.type))
     # Organisations, places and activities get no anonymous (union) types.
-    for node in (person, r("organisation/ssf"), r("place/madrid"), r("event/go-local")):
+    for node in (person, r("organisation/tierra"), r("place/bilbao"), r("event/open-cities")):
         assert not any(isinstance(t, BNode) for t in closure.objects(node, RDF.type)), node
 
 
@@ -345,40 +345,40 @@ DOC = R + "document/doc-003"
 VALID = (
     PREFIXES
     + f"""
-r:project\\/integra a ikg:Project ; rdfs:label "INTEGRA" ; ikg:acronym "INTEGRA" ;
-    ikg:hasPartner r:organisation\\/sda ; ikg:coordinator r:organisation\\/sda ;
-    ikg:fundedBy r:programme\\/amif ; ikg:projectNumber "101147104" ;
-    ikg:operatesIn r:place\\/sofia ; ikg:hasTheme theme:education ;
-    ikg:startDate "2019"^^xsd:gYear ; ikg:mentionedIn <{DOC}> .
-r:programme\\/amif a ikg:FundingProgramme ; rdfs:label "AMIF" .
-r:organisation\\/sda a ikg:NGO ; rdfs:label "Sofia Development Association"@en ;
-    skos:altLabel "SDA" ; ikg:locatedIn r:place\\/sofia .
-r:person\\/sevdalina a ikg:Person ; rdfs:label "Sevdalina Voynova" ;
-    ikg:memberOf r:organisation\\/sda ; ikg:participatedIn r:event\\/go-local .
-r:place\\/sofia a ikg:City ; rdfs:label "Sofia" ;
-    geo:lat "42.69751"^^xsd:decimal ; geo:long "23.32415"^^xsd:decimal ;
-    skos:exactMatch <http://sws.geonames.org/727011/> ; ikg:countryCode "BG" ;
-    ikg:population 1152556 ; ikg:locatedIn r:place\\/bulgaria .
-r:place\\/bulgaria a ikg:Country ; rdfs:label "Bulgaria" .
-r:event\\/go-local a ikg:Event ; rdfs:label "Go Local" ; ikg:date "2019-12-03"^^xsd:date ;
-    ikg:eventCategory "conference" ; ikg:organisedBy r:organisation\\/sda ;
-    ikg:locatedIn r:place\\/sofia ; ikg:activityOf r:project\\/integra .
-r:event\\/workshop a ikg:Event ; rdfs:label "workshop — Go Local" ;
-    ikg:subEventOf r:event\\/go-local ; ikg:startDate "2019-12"^^xsd:gYearMonth .
-<{DOC}> a ikg:Document ; dcterms:identifier "003_7e7b43b80cdd95de.txt" .
+r:project\\/openways a ikg:Project ; rdfs:label "OPENWAYS" ; ikg:acronym "OPENWAYS" ;
+    ikg:hasPartner r:organisation\\/lwc ; ikg:coordinator r:organisation\\/lwc ;
+    ikg:fundedBy r:programme\\/horizon-europe ; ikg:projectNumber "101098765" ;
+    ikg:operatesIn r:place\\/leiden ; ikg:hasTheme theme:education ;
+    ikg:startDate "2021"^^xsd:gYear ; ikg:mentionedIn <{DOC}> .
+r:programme\\/horizon-europe a ikg:FundingProgramme ; rdfs:label "Horizon Europe" .
+r:organisation\\/lwc a ikg:NGO ; rdfs:label "Leiden Welcome Centre"@en ;
+    skos:altLabel "LWC" ; ikg:locatedIn r:place\\/leiden .
+r:person\\/eva a ikg:Person ; rdfs:label "Eva Janssens" ;
+    ikg:memberOf r:organisation\\/lwc ; ikg:participatedIn r:event\\/open-cities .
+r:place\\/leiden a ikg:City ; rdfs:label "Leiden" ;
+    geo:lat "52.15833"^^xsd:decimal ; geo:long "4.49306"^^xsd:decimal ;
+    skos:exactMatch <http://sws.geonames.org/2751773/> ; ikg:countryCode "NL" ;
+    ikg:population 119713 ; ikg:locatedIn r:place\\/netherlands .
+r:place\\/netherlands a ikg:Country ; rdfs:label "Netherlands" .
+r:event\\/open-cities a ikg:Event ; rdfs:label "Open Cities" ; ikg:date "2021-05-18"^^xsd:date ;
+    ikg:eventCategory "conference" ; ikg:organisedBy r:organisation\\/lwc ;
+    ikg:locatedIn r:place\\/leiden ; ikg:activityOf r:project\\/openways .
+r:event\\/workshop a ikg:Event ; rdfs:label "workshop — Open Cities" ;
+    ikg:subEventOf r:event\\/open-cities ; ikg:startDate "2021-05"^^xsd:gYearMonth .
+<{DOC}> a ikg:Document ; dcterms:identifier "003_0a1b2c3d4e5f6a7b.txt" .
 r:statement\\/abc a rdf:Statement ;
-    rdf:subject r:project\\/integra ; rdf:predicate ikg:hasPartner ;
-    rdf:object r:organisation\\/sda ;
+    rdf:subject r:project\\/openways ; rdf:predicate ikg:hasPartner ;
+    rdf:object r:organisation\\/lwc ;
     prov:wasDerivedFrom <{DOC}#char=10,40> ;
     ikg:extractedBy "partner-list" ; ikg:confidence "0.9"^^xsd:decimal .
 <{DOC}#char=10,40> a nif:String , nif:Sentence ;
     nif:referenceContext <{DOC}#char=0,100> ;
     nif:beginIndex "10"^^xsd:integer ; nif:endIndex "40"^^xsd:integer ;
-    nif:anchorOf "INTEGRA partners include SDA." .
+    nif:anchorOf "OPENWAYS partners include LWC." .
 <{DOC}#char=35,38> a nif:String , nif:Phrase ;
     nif:referenceContext <{DOC}#char=0,100> ;
     nif:beginIndex "35"^^xsd:integer ; nif:endIndex "38"^^xsd:integer ;
-    nif:anchorOf "SDA" ; itsrdf:taIdentRef r:organisation\\/sda .
+    nif:anchorOf "LWC" ; itsrdf:taIdentRef r:organisation\\/lwc .
 <{DOC}#char=0,100> a nif:String , nif:Context ; nif:isString "..." ; nif:sourceUrl <{DOC}> .
 """
 )
@@ -403,7 +403,7 @@ def test_shapes_accept_a_dataset() -> None:
 PROV_DERIVED = URIRef("http://www.w3.org/ns/prov#wasDerivedFrom")
 # case -> (triple pattern removed, fragment of the expected message)
 BROKEN = {
-    "missing label": ((r("organisation/sda"), RDFS.label, None), "at least one rdfs:label"),
+    "missing label": ((r("organisation/lwc"), RDFS.label, None), "at least one rdfs:label"),
     "statement without derivation": (
         (r("statement/abc"), PROV_DERIVED, None),
         "at least one prov:wasDerivedFrom",
@@ -426,13 +426,13 @@ GEO_LAT = URIRef("http://www.w3.org/2003/01/geo/wgs84_pos#lat")
 NIF_BEGIN = URIRef("http://persistence.uni-leipzig.org/nlp2rdf/ontologies/nif-core#beginIndex")
 # case -> (triple set on the valid graph, fragment of the expected message)
 CHANGED = {
-    "lat as string": ((r("place/sofia"), GEO_LAT, Literal("42.69751")), "geo:lat must be"),
+    "lat as string": ((r("place/leiden"), GEO_LAT, Literal("52.15833")), "geo:lat must be"),
     "lat out of range": (
-        (r("place/sofia"), GEO_LAT, Literal("142.5", datatype=XSD.decimal)),
+        (r("place/leiden"), GEO_LAT, Literal("142.5", datatype=XSD.decimal)),
         "geo:lat must be",
     ),
     "date as string": (
-        (r("event/go-local"), IKG.date, Literal("3 December 2019")),
+        (r("event/open-cities"), IKG.date, Literal("18 May 2021")),
         "ikg:date must be",
     ),
     "confidence as double": (
@@ -448,22 +448,22 @@ CHANGED = {
         "not after nif:endIndex",
     ),
     "exactMatch as literal": (
-        (r("place/sofia"), SKOS.exactMatch, Literal("727011")),
+        (r("place/leiden"), SKOS.exactMatch, Literal("2751773")),
         "skos:exactMatch must be",
     ),
     "partner is a programme": (
-        (r("project/integra"), IKG.hasPartner, r("programme/amif")),
+        (r("project/openways"), IKG.hasPartner, r("programme/horizon-europe")),
         "A funding programme must not also be an organisation",
     ),
     "person used as an organisation": (
-        (r("project/integra"), IKG.hasPartner, r("person/sevdalina")),
+        (r("project/openways"), IKG.hasPartner, r("person/eva")),
         "A person must not also be an organisation",
     ),
     "theme outside the scheme": (
-        (r("project/integra"), IKG.hasTheme, THEME["astrology"]),
+        (r("project/openways"), IKG.hasTheme, THEME["astrology"]),
         "theme:astrology",
     ),
-    "country code lower case": ((r("place/sofia"), IKG.countryCode, Literal("bg")), "ISO 3166"),
+    "country code lower case": ((r("place/leiden"), IKG.countryCode, Literal("nl")), "ISO 3166"),
 }
 
 
@@ -479,7 +479,7 @@ def test_shapes_fail_on_wrong_values(case: str) -> None:
 
 def test_two_dates_violate() -> None:
     graph = _valid()
-    graph.add((r("event/go-local"), IKG.date, Literal("2019-12", datatype=XSD.gYearMonth)))
+    graph.add((r("event/open-cities"), IKG.date, Literal("2021-05", datatype=XSD.gYearMonth)))
     conforms, report = validate_graph(graph)
     assert not conforms
     assert "at most one ikg:date" in report
