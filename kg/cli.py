@@ -289,11 +289,27 @@ def main(ctx: click.Context, store_path: Path | None, base_iri: str | None, verb
 @click.option("--report", "show_kept_out", is_flag=True,
               help="Also list the facts kept out below the confidence threshold "
                    "(KG_CONFIDENCE_THRESHOLD): document, subject, property, object, rule, confidence.")
+@click.option("--workers", type=int, default=1, show_default=True,
+              help="Extract in this many local processes (0: one per core).")
+@click.option("--scheduler", metavar="ADDRESS", default=None,
+              help="Extract on a Dask distributed cluster (e.g. tcp://10.0.0.5:8786); "
+                   "results are written here.")
+@click.option("--server", "server_url", metavar="URL", default=None,
+              help="Send the documents to a running `kg serve` instead (token: $KG_ADMIN_TOKEN).")
 @click.pass_context
-def ingest(ctx: click.Context, paths: tuple[Path, ...], fmt: str, show_kept_out: bool) -> None:
+def ingest(ctx: click.Context, paths: tuple[Path, ...], fmt: str, show_kept_out: bool, workers: int,
+           scheduler: str | None, server_url: str | None) -> None:
     """Add documents (files, folders, .list files) to the graph; re-ingesting replaces them."""
     from kg.documents import collect_paths
     from kg.ingest import ingest as run_ingest
+
+    if server_url:
+        ctx.invoke(upload, paths=paths, server_url=server_url, fmt=fmt)
+        return
+    if workers == 0:
+        from kg.parallel import default_workers
+
+        workers = default_workers()
 
     files = collect_paths(paths)
     if not files:
@@ -305,9 +321,10 @@ def ingest(ctx: click.Context, paths: tuple[Path, ...], fmt: str, show_kept_out:
     stderr = click.get_text_stream("stderr")
     if stderr.isatty() and fmt == "text":
         with click.progressbar(length=len(files), label="Ingesting", file=stderr) as bar:
-            report = run_ingest(files, settings, progress=lambda done, total, name: bar.update(1))
+            report = run_ingest(files, settings, progress=lambda done, total, name: bar.update(1),
+                                workers=workers, scheduler=scheduler)
     else:
-        report = run_ingest(files, settings)
+        report = run_ingest(files, settings, workers=workers, scheduler=scheduler)
     if fmt == "json":
         click.echo(_json(report.as_dict()))
     else:

@@ -246,14 +246,21 @@ def ingest(
     store: KGStore | None = None,
     progress: Progress | None = None,
     steps: Steps | None = None,
+    workers: int = 1,
+    scheduler: str | None = None,
 ) -> IngestReport:
-    """Ingest files into the store, one named graph each; return what happened."""
+    """Ingest files into the store, one named graph each; return what happened.
+
+    With `workers` > 1 the extraction runs in that many local processes, with `scheduler` on a
+    Dask distributed cluster; resolution and writing stay here, in the documents' order, so the
+    graph is the same as a single-process ingest's."""
     start = time.perf_counter()
     own_store = store is None
     store = store if store is not None else open_store(settings)
     report = IngestReport(threshold=settings.confidence_threshold)
     try:
-        _ingest_into(store, [Path(p) for p in paths], settings, report, progress, steps)
+        _ingest_into(store, [Path(p) for p in paths], settings, report, progress, steps,
+                     workers=workers, scheduler=scheduler)
     finally:
         if own_store:
             store.close()
@@ -273,11 +280,15 @@ def _ingest_into(
     report: IngestReport,
     progress: Progress | None,
     steps: Steps | None,
+    *,
+    workers: int = 1,
+    scheduler: str | None = None,
 ) -> None:
     limit = max_document_bytes(settings)
     total = len(paths)
     first_of_name: dict[str, Path] = {}
     changed = ontology_checked = False
+    readable: list[tuple[int, Path, Document]] = []
     for done, path in enumerate(paths, 1):
         label = str(path)
         try:
@@ -297,6 +308,16 @@ def _ingest_into(
             if progress is not None:
                 progress(done, total, label)
             continue
+        readable.append((done, path, document))
+    extracted: dict[str, object] = {}
+    if steps is None and (workers > 1 or scheduler) and readable:
+        from kg.parallel import extract_many
+
+        docs = [d for _, _, d in readable]
+        extracted = dict((d.id, out) for d, out in extract_many(docs, settings.spacy_model, workers=workers,
+                                                                 scheduler=scheduler))
+    for done, path, document in readable:
+        label = str(path)
         # Set-up failures (no spaCy model, no ontology) stop the batch before any write.
         if steps is None:  # spaCy loads only once there is something to extract
             steps = default_steps(settings, store)
@@ -306,7 +327,9 @@ def _ingest_into(
                 report.ontology_loaded = changed = True
         try:
             _pause("extract", done)
-            extraction = steps.extract(document)
+            extraction = extracted.get(document.id) or steps.extract(document)
+            if isinstance(extraction, KGError):
+                raise extraction
             resolved = steps.resolve(extraction)
             triples = list(steps.triples(resolved))
             _pause("write", done)
