@@ -32,7 +32,7 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
-DEFAULT_MAX_BYTES = 20 * 1024 * 1024
+DEFAULT_MAX_BYTES = 5 * 1024 * 1024
 MEDIA_TYPES: dict[str, str] = {
     ".txt": "text/plain",
     ".text": "text/plain",
@@ -51,7 +51,7 @@ _ISO_DATE = re.compile(r"((?:19|20)\d\d)-([01]\d)-([0-3]\d)")
 
 
 def max_document_bytes(settings: object | None = None) -> int:
-    """The size limit for one document: the setting, else KG_MAX_DOCUMENT_MB, else 20 MB."""
+    """The size limit for one document: the setting, else KG_MAX_DOCUMENT_MB, else 5 MB."""
     value = getattr(settings, "max_document_bytes", None)
     if value:
         return int(value)

@@ -84,7 +84,7 @@ def _bad_files(folder: Path) -> dict[str, tuple[Path, str]]:
         line = b"MILMA met the partners of the project in Madrid. " * 20 + b"\n"
         for _ in range(HUGE_BYTES // len(line) + 1):
             handle.write(line)
-    files["huge"] = (huge, "too large (50.0 MB; the limit is 20.0 MB, set KG_MAX_DOCUMENT_MB")
+    files["huge"] = (huge, "too large (50.0 MB; the limit is 5.0 MB, set KG_MAX_DOCUMENT_MB")
     return files
 
 

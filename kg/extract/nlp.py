@@ -58,5 +58,28 @@ def parse_lines(nlp: Any, text: str) -> Iterator[Line]:
         if stripped:
             offsets.append((pos + raw.index(stripped), stripped))
         pos += len(raw) + 1
-    for (offset, line), doc in zip(offsets, nlp.pipe([t for _, t in offsets]), strict=True):
+    pieces: list[tuple[int, str]] = []
+    for offset, line in offsets:
+        pieces.extend(_chunks(offset, line))
+    for (offset, line), doc in zip(pieces, nlp.pipe([t for _, t in pieces]), strict=True):
         yield Line(offset, line, doc)
+
+
+MAX_LINE = 20_000
+
+
+def _chunks(offset: int, line: str) -> list[tuple[int, str]]:
+    """A very long line (no line breaks in a whole text) cut after sentence ends, so that the
+    parser never sees more than MAX_LINE characters at once."""
+    out = []
+    while len(line) > MAX_LINE:
+        cut = max(line.rfind(". ", 0, MAX_LINE), line.rfind(" ", 0, MAX_LINE))
+        cut = cut + 1 if cut > 0 else MAX_LINE
+        out.append((offset, line[:cut].rstrip()))
+        rest = line[cut:]
+        stripped = rest.lstrip()
+        offset += cut + len(rest) - len(stripped)
+        line = stripped
+    if line:
+        out.append((offset, line))
+    return out
