@@ -271,7 +271,7 @@ def test_too_large(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
 
 def test_size_limit_setting(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("KG_MAX_DOCUMENT_MB", raising=False)
-    assert max_document_bytes() == DEFAULT_MAX_BYTES == 20 * 1024 * 1024
+    assert max_document_bytes() == DEFAULT_MAX_BYTES == 5 * 1024 * 1024
     monkeypatch.setenv("KG_MAX_DOCUMENT_MB", "2")
     assert max_document_bytes() == 2 * 1024 * 1024
 
