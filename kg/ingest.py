@@ -288,7 +288,7 @@ def _ingest_into(
     total = len(paths)
     first_of_name: dict[str, Path] = {}
     changed = ontology_checked = False
-    readable: list[tuple[int, Path, Document]] = []
+    readable: list[tuple[int, Path, Document | None]] = []  # None: could not be read
     for done, path in enumerate(paths, 1):
         label = str(path)
         try:
@@ -305,19 +305,27 @@ def _ingest_into(
         except KGError as exc:
             report.failures.append((label, _reason(exc, path.name)))
             log.info("%s: %s", label, exc)  # reported in the IngestReport
-            if progress is not None:
-                progress(done, total, label)
+            readable.append((done, path, None))
             continue
         readable.append((done, path, document))
+    # Inferences are kept current document by document (a scoped delta written in the same
+    # transaction as the document) when the inferred graph is there to start from; otherwise,
+    # or when a change cannot be scoped, the inferred graph is rebuilt whole at the end.
+    scoped = callable(getattr(store, "write", None)) and store.has_graph(store.minter.inferred_graph)
+    needs_full = False
     extracted: dict[str, object] = {}
-    if steps is None and (workers > 1 or scheduler) and readable:
+    if steps is None and (workers > 1 or scheduler) and any(d is not None for _, _, d in readable):
         from kg.parallel import extract_many
 
-        docs = [d for _, _, d in readable]
+        docs = [d for _, _, d in readable if d is not None]
         extracted = dict((d.id, out) for d, out in extract_many(docs, settings.spacy_model, workers=workers,
                                                                  scheduler=scheduler))
     for done, path, document in readable:
         label = str(path)
+        if document is None:
+            if progress is not None:
+                progress(done, total, label)
+            continue
         # Set-up failures (no spaCy model, no ontology) stop the batch before any write.
         if steps is None:  # spaCy loads only once there is something to extract
             steps = default_steps(settings, store)
@@ -325,6 +333,7 @@ def _ingest_into(
             ontology_checked = True
             if ensure_ontology(store, steps.ontology()):
                 report.ontology_loaded = changed = True
+                scoped = False
         try:
             _pause("extract", done)
             extraction = extracted.get(document.id) or steps.extract(document)
@@ -333,7 +342,12 @@ def _ingest_into(
             resolved = steps.resolve(extraction)
             triples = list(steps.triples(resolved))
             _pause("write", done)
-            store.replace_graph(store.minter.document_graph(document.id), triples)
+            graph = store.minter.document_graph(document.id)
+            if scoped and not needs_full:
+                needs_full = not _write_with_inferences(store, graph, triples)
+            else:
+                store.replace_graph(graph, triples)
+                needs_full = True
             _pause("written", done)
         except KGError as exc:
             report.failures.append((label, _reason(exc, path.name)))
@@ -354,8 +368,27 @@ def _ingest_into(
             progress(done, total, label)
     if changed:
         _pause("reasoning")
-        report.reasoning = _update_inferred(store, report)
+        if needs_full or not scoped:
+            report.reasoning = _update_inferred(store, report)
+        else:
+            report.reasoning = {"engine": settings.reasoner, "mode": "scoped, with each document"}
     store.flush()
+
+
+def _write_with_inferences(store: KGStore, graph: URIRef, triples: list[Triple]) -> bool:
+    """Write a document's graph and the change of inferences it brings in one transaction;
+    False (and only the document written) when the change cannot be scoped."""
+    from kg.reasoning import NotScoped, scoped_delta
+
+    previous = {graph: list(store.triples(str(graph)))} if store.has_graph(graph) else {}
+    try:
+        delta = scoped_delta(store, [graph], previous, current={graph: triples})
+    except NotScoped as why:
+        log.info("inferences for %s not scoped (%s): full rebuild at the end", graph, why)
+        store.replace_graph(graph, triples)
+        return False
+    store.write(replace={graph: triples}, patch={store.minter.inferred_graph: (delta.add, delta.remove)})
+    return True
 
 
 def _update_inferred(store: KGStore, report: IngestReport | None = None) -> dict[str, object]:

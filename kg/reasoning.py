@@ -7,17 +7,23 @@ Two engines compute the same instance-level inferences:
 - ``"fast"``: the Rust reasoner ``reasonable`` for everything it does (RDFS, sub-properties,
   inverses, symmetric and transitive properties, domain/range, sub-classes ...) plus Python rules
   for what it skips: property chains (``owl:propertyChainAxiom``, read from the ontology,
-  never hard-coded). Both are iterated to a common fixpoint.
+  never hard-coded). The reasoner runs once; a semi-naive rule engine (``_Engine``) takes the
+  chains' consequences to the common fixpoint.
 
 Only the *new* instance-level triples are returned; schema-level and trivial noise
 (``x owl:sameAs x``, ``rdf:type owl:Thing``, facts about ontology terms, literals or the
-ontology's blank nodes) is dropped. :func:`explain` reconstructs why an inferred triple holds.
+ontology's blank nodes) is dropped. :func:`update_inferred` keeps the inferred graph of the
+store up to date, in full or, after a change of some documents, only where the change reaches
+(delete-and-rederive + semi-naive insertion, :func:`scoped_delta`); docs/reasoning.md has the
+scheme and the figures. :func:`explain` reconstructs why an inferred triple holds.
 """
 
 from __future__ import annotations
 
 import gc
+import io
 import logging
+import re
 import time
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Mapping
@@ -139,9 +145,13 @@ def read_schema(ontology: Graph) -> Schema:
 # Inference
 # ---------------------------------------------------------------------------
 
+_str_eq = str.__eq__  # C-level comparison of two terms' text (rdflib's __eq__ is Python)
+_str_startswith = str.startswith  # takes a tuple, unlike URIRef.startswith
+
+
 def _is_meta(term: Node) -> bool:
-    """True for an IRI of RDF, RDFS, OWL or XSD (URIRef.startswith ignores tuples)."""
-    return isinstance(term, URIRef) and str(term).startswith(_META_NAMESPACES)
+    """True for an IRI of RDF, RDFS, OWL or XSD."""
+    return isinstance(term, URIRef) and _str_startswith(term, _META_NAMESPACES)
 
 
 def _norm(term: Node) -> Node:
@@ -201,14 +211,27 @@ def _normalised(triples: Iterable[Triple]) -> set[Triple]:
     return out
 
 
+def _literal_key(o: Literal) -> tuple[str, str | None, str | None]:
+    """A literal's identity as plain data; plain and xsd:string literals get the same key."""
+    dt = o.datatype
+    return (str(o), o.language, None if dt is None or _str_eq(dt, _XSD_STRING) else str(dt))
+
+
 def _clean(candidates: Iterable[Triple], ontology: Iterable[Triple],
            asserted: Iterable[Triple]) -> set[Triple]:
     """Keep the new instance-level triples among `candidates` (normalised, deduplicated)."""
-    given = _normalised(ontology)
-    given |= _normalised(asserted)
+    given: set[Triple] = set()
+    given_literal: set[tuple[Node, Node, tuple[str, str | None, str | None]]] = set()
+    lit = Literal
+    for source in (ontology, asserted):
+        for t in source:
+            if type(t[2]) is lit:
+                given_literal.add((t[0], t[1], _literal_key(t[2])))
+            else:
+                given.add(t)
     terms, onto_bnodes = _ontology_terms(ontology, asserted)
     skip_subjects = terms | onto_bnodes
-    rdf_type, same_as, lit = RDF.type, OWL.sameAs, Literal
+    rdf_type, same_as = RDF.type, OWL.sameAs
     out: set[Triple] = set()
     add = out.add
     for t in candidates:
@@ -217,14 +240,15 @@ def _clean(candidates: Iterable[Triple], ontology: Iterable[Triple],
             continue
         if type(s) is lit or _is_meta(s):
             continue
-        if p == rdf_type:
+        if _str_eq(p, rdf_type):
             if type(o) is lit or _is_meta(o):
                 continue  # owl:Thing, rdfs:Resource, owl:NamedIndividual, datatype typing
-        elif p == same_as and s == o:
+        elif _str_eq(p, same_as) and s == o:
             continue
         if type(o) is lit:
-            t = _norm_triple(t)
-        if t not in given:
+            if (s, p, _literal_key(o)) not in given_literal:
+                add(_norm_triple(t))
+        elif t not in given:
             add(t)
     return out
 
@@ -278,7 +302,7 @@ def _chain_rules(schema: Schema, facts: Iterable[Triple]) -> set[Triple]:
 # A semi-naive rule engine for the ontology's fragment (the fixpoint and incremental updates)
 # ---------------------------------------------------------------------------
 
-class _Fallback(Exception):  # noqa: N818 - a control-flow signal, not an error
+class NotScoped(Exception):  # noqa: N818 - a control-flow signal, not an error
     """The scoped path cannot guarantee the full recompute's result: recompute in full."""
 
 
@@ -294,6 +318,15 @@ _ENGINE_TYPES = frozenset({
 })
 # Classes whose instances the cleaning drops; an axiom about them could matter unseen.
 _NOISE_CLASSES = frozenset({OWL.Thing, RDFS.Resource, OWL.NamedIndividual})
+# Typing with one of these makes a triple schema-level (a document should not state them).
+_SCHEMA_CLASSES = frozenset({
+    OWL.Class, RDFS.Class, OWL.Restriction, OWL.ObjectProperty, OWL.DatatypeProperty,
+    OWL.AnnotationProperty, RDF.Property, OWL.TransitiveProperty, OWL.SymmetricProperty,
+    OWL.FunctionalProperty, OWL.InverseFunctionalProperty, OWL.AsymmetricProperty,
+    OWL.IrreflexiveProperty, OWL.ReflexiveProperty, OWL.AllDisjointClasses, OWL.AllDifferent,
+    OWL.AllDisjointProperties, OWL.NegativePropertyAssertion, OWL.Ontology, RDFS.Datatype,
+    OWL.DataRange, OWL.DeprecatedClass, OWL.DeprecatedProperty, OWL.OntologyProperty,
+})
 
 
 def _star(direct: dict[Node, set[Node]]) -> dict[Node, frozenset[Node]]:
@@ -350,6 +383,12 @@ class _Rules:
             lsp |= self.super_props.get(q, frozenset())
         self.literal_subject_props = frozenset(lsp)
         self.unsupported = self._unsupported(ontology)
+
+    def active(self, p: Node) -> bool:
+        """True when a fact with predicate `p` is a premise of some rule."""
+        return (p == RDF.type or p in self.super_props or p in self.inverses
+                or p in self.symmetric or p in self.domains or p in self.ranges
+                or p in self.join_predicates)
 
     def _unsupported(self, ontology: Iterable[Triple]) -> str | None:
         """Why the engine cannot mirror the full reasoner on this ontology, or None."""
@@ -417,9 +456,9 @@ class _View:
 
     def _check(self, node: Node, p: Node) -> None:
         if node in self.skip_nodes:
-            raise _Fallback(f"{node} is a schema term used as an instance")
+            raise NotScoped(f"{node} is a schema term used as an instance")
         if type(node) is Literal and p in self.rules.literal_subject_props:
-            raise _Fallback(f"a literal-subject {p} fact may be needed")
+            raise NotScoped(f"a literal-subject {p} fact may be needed")
 
     def prefetch(self, keys: Iterable[_Key]) -> None:
         """Fetch the base facts for several keys at once."""
@@ -482,7 +521,7 @@ class _Engine:
     def _count(self, n: int) -> None:
         self.touched += n
         if self.limit is not None and self.touched > self.limit:
-            raise _Fallback(f"more than {self.limit} facts affected")
+            raise NotScoped(f"more than {self.limit} facts affected")
 
     def _join_keys(self, facts: Iterable[Triple]) -> set[_Key]:
         """The first lookups that the joins of these facts make."""
@@ -595,6 +634,9 @@ class _Engine:
             yield (s, q, True)
         for q in r.inverses.get(p, ()):
             yield (o, q, True)
+        if type(s) is not Literal:
+            for chain in r.chains.get(p, ()):
+                yield (s, chain[0][0], not chain[0][1])
 
     def derivable(self, t: Triple) -> bool:
         """True when one rule application over the view's facts gives `t`."""
@@ -626,11 +668,24 @@ class _Engine:
 
     def rederive(self, gone: set[Triple], base: Callable[[Triple], bool]) -> set[Triple]:
         """The over-deleted facts that still hold: base facts, or one step from the view."""
-        self.view.prefetch({k for t in gone for k in self._derive_keys(t)})
+        r, v = self.rules, self.view
+        v.prefetch({k for t in gone for k in self._derive_keys(t)})
+        second: set[_Key] = set()  # the next hop of transitive and chain derivations
+        for s, p, _ in gone:
+            if p in r.transitive:
+                second.update((m, p, True) for m in v.out(s, p) if type(m) is not Literal)
+            if type(s) is not Literal:
+                for chain in r.chains.get(p, ()):
+                    (q, inv), (q2, inv2) = chain[0], chain[1]
+                    for x in self._step(s, q, inv, True):
+                        second.add((x, q2, False) if inv2 else (x, q2, True))
+        v.prefetch(second)
         return {t for t in gone if base(t) or self.derivable(t)}
 
 
-def _infer_fast(ontology: Iterable[Triple], asserted: Iterable[Triple]) -> list[Triple]:
+def _infer_fast(ontology: Iterable[Triple], asserted: Iterable[Triple], *,
+                use_engine: bool = True) -> list[Triple]:
+    """The closure: `reasonable` once, then the chains' consequences to a common fixpoint."""
     import reasonable
 
     onto = list(ontology)
@@ -645,7 +700,7 @@ def _infer_fast(ontology: Iterable[Triple], asserted: Iterable[Triple]) -> list[
     if not extra:
         return closure
     rules = _Rules(schema, onto)
-    if rules.unsupported is None:
+    if use_engine and rules.unsupported is None:
         # The chains' consequences by the engine, which mirrors the reasoner's rules here.
         try:
             view = _View(_MemoryBase(set(closure), rules.join_predicates), rules)
@@ -653,7 +708,7 @@ def _infer_fast(ontology: Iterable[Triple], asserted: Iterable[Triple]) -> list[
             for t in extra:
                 view.add(t)
             more = engine.insert(list(extra))
-        except _Fallback as exc:
+        except NotScoped as exc:
             log.debug("fixpoint by the reasoner: %s", exc)
         else:
             closure.extend(extra)
@@ -710,7 +765,8 @@ def _infer_set(ontology: Iterable[Triple], asserted: Iterable[Triple],
     data = asserted if isinstance(asserted, (Graph, list, set)) else list(asserted)
     start = time.perf_counter()
     gc_was_enabled = gc.isenabled()
-    gc.disable()  # ~10 terms per triple, none cyclic: the cyclic GC would rescan the heap often
+    if engine == "fast":
+        gc.disable()  # ~10 terms per triple, none cyclic: the cyclic GC would rescan the heap
     try:
         closure = _infer_fast(onto, data) if engine == "fast" else _infer_owlrl(onto, data)
     except (RuntimeError, ValueError, TypeError) as exc:
@@ -812,23 +868,21 @@ class _StoreBase:
                  f"GRAPH ?g {{ ?s ?p ?o }} }}")
         self.queries += 1
         for row in self.store.select(query):
-            self._record(row["s"], row["p"], row["o"], row["g"])
+            self._record(row["s"], row["p"], row["o"], row["g"], forward)
 
     def _fetch_one(self, node: Node, p: Node, forward: bool) -> None:
         var = "s" if forward else "o"
         query = "SELECT ?s ?p ?o ?g WHERE { GRAPH ?g { ?s ?p ?o } }"
         self.queries += 1
         for row in self.store.select(query, bindings={var: node, "p": p}):
-            self._record(row["s"], row["p"], row["o"], row["g"])
+            self._record(row["s"], row["p"], row["o"], row["g"], forward)
 
-    def _record(self, s: Node, p: Node, o: Node, g: Node) -> None:
+    def _record(self, s: Node, p: Node, o: Node, g: Node, forward: bool) -> None:
         kind = self._kind(g)
         if not kind:
             return
-        fwd = self.fwd.setdefault((s, p), {})
-        fwd[o] = fwd.get(o, 0) | kind
-        bwd = self.bwd.setdefault((p, o), {})
-        bwd[s] = bwd.get(s, 0) | kind
+        entry, x = (self.fwd[(s, p)], o) if forward else (self.bwd[(p, o)], s)
+        entry[x] = entry.get(x, 0) | kind
 
     def _flags(self, t: Triple) -> int:
         s, p, o = t
@@ -871,10 +925,10 @@ class _StoreBase:
 
 def _schema_in_documents(store: KGStore, triples: Iterable[Triple]) -> str | None:
     """A schema-level or owl:sameAs triple among `triples` or in any document graph, or None."""
-    schema_types = sorted(_ENGINE_TYPES - _NOISE_CLASSES, key=str)
+    schema_types = sorted(_SCHEMA_CLASSES, key=str)
     watched = _SCHEMA_PREDICATES | {OWL.sameAs, OWL.differentFrom}
     for s, p, o in triples:
-        if p in watched or (p == RDF.type and _is_meta(o) and o not in _NOISE_CLASSES):
+        if p in watched or (p == RDF.type and o in _SCHEMA_CLASSES):
             return f"a document states {s} {p} {o}"
     preds = " ".join(f"<{p}>" for p in sorted(watched, key=str))
     types = " ".join(f"<{c}>" for c in schema_types)
@@ -923,16 +977,20 @@ class InferredDelta:
 
 def scoped_delta(store: KGStore, changed: Iterable[URIRef],
                  previous: Mapping[URIRef, Iterable[Triple]] | None = None, *,
+                 current: Mapping[URIRef, Iterable[Triple]] | None = None,
                  max_affected: int | None = MAX_AFFECTED) -> InferredDelta:
     """The changes to the inferred graph that a change of document graphs calls for.
 
     `changed` are the document graphs written (new or replaced) or dropped since the inferred
-    graph was last right; `previous` maps each that existed before to its old triples (the store
-    may already hold the new content or still the old one: the contents come from here and from
-    the store, never from lookups). Delete-and-rederive (DRed) for the facts that went away,
-    semi-naive forward chaining for the facts that came, both against the old closure read from
-    the store (asserted + inferred graphs) through indexed lookups. The result is the same as a
-    full recompute's; raises _Fallback where that cannot be guaranteed (see docs/reasoning.md).
+    graph was last right; `previous` maps each that existed before to its old triples. Their
+    new contents are read from the store, or taken from `current` (graph -> new triples, empty
+    for a dropped graph) when given, so the delta can be computed *before* writing and applied
+    together with the documents in one transaction. Lookups never read the changed graphs.
+
+    Delete-and-rederive (DRed) for the facts that went away, semi-naive forward chaining for
+    the facts that came, both against the old closure read from the store (asserted + inferred
+    graphs) through batched indexed lookups. The result is the same as a
+    full recompute's; raises NotScoped where that cannot be guaranteed (see docs/reasoning.md).
     """
     previous = previous or {}
     m = store.minter
@@ -941,24 +999,26 @@ def scoped_delta(store: KGStore, changed: Iterable[URIRef],
     schema = read_schema(_as_graph(ontology))
     rules = _Rules(schema, ontology)
     if rules.unsupported:
-        raise _Fallback(rules.unsupported)
+        raise NotScoped(rules.unsupported)
     terms, onto_bnodes = _ontology_terms(ontology, ())
     skip = frozenset(terms | onto_bnodes)
     old_c: set[Triple] = set()
     new_c: set[Triple] = set()
     for g in changed:
         if not m.is_document_graph(g):
-            raise _Fallback(f"{g} is not a document graph")
+            raise NotScoped(f"{g} is not a document graph")
         old_c |= _normalised(previous.get(g, ()))
-        if store.has_graph(g):
+        if current is not None and g in current:
+            new_c |= _normalised(current[g])
+        elif store.has_graph(g):
             new_c |= set(store.triples(str(g)))
     leaving, coming = old_c - new_c, new_c - old_c
     why = _schema_in_documents(store, leaving | coming)
     if why:
-        raise _Fallback(why)
+        raise NotScoped(why)
     for s, p, o in leaving | coming:
-        if s in skip or (p != RDF.type and o in skip):
-            raise _Fallback(f"a document uses the schema term {s if s in skip else o}")
+        if (s in skip or (p != RDF.type and o in skip)) and rules.active(p):
+            raise NotScoped(f"a document uses the schema term {s if s in skip else o}")
     base = _StoreBase(store, changed, old_c, new_c)
     base.prefetch({(s, p, True) for s, p, _ in leaving | coming})
     removed = {t for t in leaving if not base.asserted_new(t)}
@@ -981,7 +1041,7 @@ def scoped_delta(store: KGStore, changed: Iterable[URIRef],
     subjects = {s for s, _, _ in touched if isinstance(s, URIRef | BNode)}
     punned = _data_terms(store, subjects, (old_c, new_c), changed)
     if punned:
-        raise _Fallback(f"{sorted(punned)[0]} is used both as an instance and as a term")
+        raise NotScoped(f"{sorted(punned)[0]} is used both as an instance and as a term")
     add: set[Triple] = set()
     remove: set[Triple] = set()
     for t in touched:
@@ -1001,7 +1061,7 @@ def _keep(t: Triple, skip: frozenset[Node], onto_bnodes: set[Node]) -> bool:
     if type(s) is Literal or _is_meta(s) or p in _SCHEMA_PREDICATES:
         return False
     if s in skip or o in onto_bnodes:
-        raise _Fallback(f"{t} is about a schema term")
+        raise NotScoped(f"{t} is about a schema term")
     if p == RDF.type:
         return not (type(o) is Literal or _is_meta(o))
     return not (p == OWL.sameAs and s == o)
@@ -1017,7 +1077,7 @@ def _write_delta(store: KGStore, add: set[Triple], remove: set[Triple]) -> int |
         return None
     if not add and not remove:
         return None
-    current = set(store.triples(str(graph)))
+    current = _read_triples(store, "inferred")
     current -= remove
     current |= add
     store.replace_graph(graph, current)
@@ -1047,7 +1107,7 @@ def update_inferred(
     if changed is not None and engine == "fast":
         try:
             delta = scoped_delta(store, changed, previous, max_affected=max_affected)
-        except _Fallback as exc:
+        except NotScoped as exc:
             fallback = str(exc)
             log.info("scoped update not possible (%s): full recompute", exc)
         else:
@@ -1063,7 +1123,7 @@ def update_inferred(
             log.info("inferred graph updated: %s", stats)
             return stats
     ontology = list(store.triples("ontology"))
-    asserted = set(store.triples("documents"))
+    asserted = _read_triples(store, "documents")
     inferred = _infer_set(ontology, asserted, engine)
     store.replace_graph(store.minter.inferred_graph, inferred)
     stats = {
@@ -1077,6 +1137,75 @@ def update_inferred(
         stats["fallback"] = fallback
     log.info("inferred graph rebuilt: %s", stats)
     return stats
+
+
+# ---------------------------------------------------------------------------
+# Reading whole graphs fast (N-Quads export instead of one term conversion at a time)
+# ---------------------------------------------------------------------------
+
+_NQ_IRI = r"<([^>]*)>"
+_NQ_LINE = re.compile(
+    rf"(?:{_NQ_IRI}|_:(\S+)) {_NQ_IRI} "
+    rf'(?:{_NQ_IRI}|_:(\S+)|"((?:[^"\\]|\\.)*)"(?:@([A-Za-z][A-Za-z0-9-]*)|\^\^{_NQ_IRI})?)'
+    rf"(?: {_NQ_IRI})? \.$")
+_NQ_ESCAPE = re.compile(r"\\(?:u([0-9A-Fa-f]{4})|U([0-9A-Fa-f]{8})|(.))")
+_NQ_CHARS = {"t": "\t", "b": "\b", "n": "\n", "r": "\r", "f": "\f", '"': '"', "'": "'",
+             "\\": "\\"}
+
+
+def _unescape(match: re.Match[str]) -> str:
+    short, long, char = match.groups()
+    if short or long:
+        return chr(int(short or long, 16))
+    return _NQ_CHARS[char]
+
+
+def _read_triples(store: KGStore, selector: str) -> set[Triple]:
+    """The triples of the selected graphs, read through an N-Quads export (as store.triples).
+
+    Terms are built without rdflib's per-IRI validation (the store holds valid IRIs) and
+    shared between triples, which makes later set and dict operations cheaper. Any line
+    this reader does not understand makes it fall back to store.triples.
+    """
+    buffer = io.BytesIO()
+    store.export(buffer, "nquads", selector)
+    iris: dict[str, URIRef] = {}
+    bnodes: dict[str, BNode] = {}
+    literals: dict[tuple[str, str | None, str | None], Literal] = {}
+    new_iri = str.__new__
+    out: set[Triple] = set()
+    add = out.add
+    for line in buffer.getvalue().decode("utf-8").split("\n"):
+        m = _NQ_LINE.match(line)
+        if m is None:
+            if line.strip():
+                log.debug("unexpected N-Quads line, reading term by term: %r", line[:200])
+                return set(store.triples(selector))
+            continue
+        s_iri, s_bn, p_iri, o_iri, o_bn, lex, lang, dt, _ = m.groups()
+        s = (iris.get(s_iri) or iris.setdefault(s_iri, new_iri(URIRef, s_iri))
+             if s_iri is not None else bnodes.setdefault(s_bn, BNode(s_bn)))
+        p = iris.get(p_iri) or iris.setdefault(p_iri, new_iri(URIRef, p_iri))
+        o: Node
+        if o_iri is not None:
+            o = iris.get(o_iri) or iris.setdefault(o_iri, new_iri(URIRef, o_iri))
+        elif o_bn is not None:
+            o = bnodes.setdefault(o_bn, BNode(o_bn))
+        else:
+            key = (lex, lang, dt)
+            lit = literals.get(key)
+            if lit is None:
+                text = _NQ_ESCAPE.sub(_unescape, lex) if "\\" in lex else lex
+                if lang:
+                    lit = Literal(text, lang=lang)
+                elif dt and dt != _XSD_STRING:
+                    lit = Literal(text, datatype=URIRef(dt))
+                else:
+                    lit = Literal(text)
+                literals[key] = lit
+            o = lit
+        add((s, p, o))
+    return out
 
 
 # ---------------------------------------------------------------------------

@@ -155,6 +155,40 @@ class KGStore:
         except (OSError, SyntaxError, ValueError) as exc:
             raise StoreError(f"Writing graphs failed, nothing was changed: {exc}") from exc
 
+    def patch_graph(self, graph: URIRef, *, add: Iterable[Triple] = (), remove: Iterable[Triple] = ()) -> None:
+        """Remove some triples from a named graph and add others, in one transaction."""
+        self.write(patch={graph: (add, remove)})
+
+    def write(
+        self,
+        *,
+        replace: Mapping[URIRef, Iterable[Triple]] | None = None,
+        patch: Mapping[URIRef, tuple[Iterable[Triple], Iterable[Triple]]] | None = None,
+    ) -> None:
+        """Replace some graphs whole and patch others (graph -> (add, remove)), all in one
+        transaction: a document and the inferences it changes go in together or not at all."""
+        parts: list[str] = []
+        for graph, triples in (replace or {}).items():
+            g = _nt(graph)
+            parts.append(f"DROP SILENT GRAPH {g}")
+            body = " .\n".join(f"{_nt(s)} {_nt(p)} {_nt(o)}" for s, p, o in triples)
+            if body:
+                parts.append(f"INSERT DATA {{ GRAPH {g} {{\n{body} .\n}} }}")
+        for graph, (add, remove) in (patch or {}).items():
+            g = _nt(graph)
+            gone = " .\n".join(f"{_nt(s)} {_nt(p)} {_nt(o)}" for s, p, o in remove)
+            if gone:
+                parts.append(f"DELETE DATA {{ GRAPH {g} {{\n{gone} .\n}} }}")
+            new = " .\n".join(f"{_nt(s)} {_nt(p)} {_nt(o)}" for s, p, o in add)
+            if new:
+                parts.append(f"INSERT DATA {{ GRAPH {g} {{\n{new} .\n}} }}")
+        if not parts:
+            return
+        try:
+            self._store.update(" ;\n".join(parts))
+        except (OSError, SyntaxError, ValueError) as exc:
+            raise StoreError(f"Writing graphs failed, nothing was changed: {exc}") from exc
+
     def replace_graph(self, graph: URIRef, triples: Iterable[Triple]) -> None:
         """Replace one named graph's content whole, in one transaction."""
         self.replace_graphs({graph: triples})

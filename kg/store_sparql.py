@@ -376,6 +376,11 @@ class SparqlStore(KGStore):
         return [{n: from_ox(s[n]) for n in names if s[n] is not None} for s in result]
 
     # -- writing -----------------------------------------------------------
+    # Delta writes are not offered over the protocol: the reasoner rewrites whole graphs here,
+    # and ingest writes documents and inferences separately.
+    patch_graph = None  # type: ignore[assignment]
+    write = None  # type: ignore[assignment]
+
     def replace_graphs(self, graphs: Mapping[URIRef, Iterable[Triple]]) -> None:
         """Replace each named graph's content whole: one update request when small, else staged
         graphs moved into place by one final request (see the module's note on atomicity)."""

@@ -242,7 +242,7 @@ def test_update_inferred_on_disk(tmp_path: Path, engine: str) -> None:
     store = _store(tmp_path)
     asserted_before = set(store.quads("asserted"))
     stats = update_inferred(store, engine=engine)
-    assert stats["engine"] == engine and stats["asserted"] == 6
+    assert stats["engine"] == engine and stats["asserted"] == 6 and stats["mode"] == "full"
     assert isinstance(stats["seconds"], float)
     inferred = store.graph("inferred")
     assert stats["inferred"] == len(inferred)
