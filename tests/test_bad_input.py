@@ -58,7 +58,7 @@ def _steps(minter: Minter, seen: list[Document] | None = None) -> Steps:
 
 
 def _deep_html(depth: int = DEPTH) -> str:
-    return ("<html><body><article><p>MILMA met the partners in Madrid.</p>" + "<div>" * depth
+    return ("<html><body><article><p>OPENWAYS met the partners in Madrid.</p>" + "<div>" * depth
             + "Deep inside." + "</div>" * depth + "<span>" * depth + "</article></body></html>")
 
 
@@ -81,7 +81,7 @@ def _bad_files(folder: Path) -> dict[str, tuple[Path, str]]:
     add("format", "notes.docx", b"PK\x03\x04", "unsupported format")
     huge = folder / "huge.txt"
     with huge.open("wb") as handle:  # 50 MB of real text
-        line = b"MILMA met the partners of the project in Madrid. " * 20 + b"\n"
+        line = b"OPENWAYS met the partners of the project in Madrid. " * 20 + b"\n"
         for _ in range(HUGE_BYTES // len(line) + 1):
             handle.write(line)
     files["huge"] = (huge, "too large (50.0 MB; the limit is 5.0 MB, set KG_MAX_DOCUMENT_MB")
@@ -119,7 +119,7 @@ def filled(tmp_path: Path, settings: Settings) -> tuple[Settings, list[str]]:
     good = tmp_path / "good"
     good.mkdir()
     paths = []
-    for name, text in (("a.txt", "MILMA met."), ("b.txt", "EPIC met.")):
+    for name, text in (("a.txt", "OPENWAYS met."), ("b.txt", "TANDEM met.")):
         (good / name).write_text(text, encoding="utf-8")
         paths.append(good / name)
     with KGStore(settings) as store:
@@ -198,7 +198,7 @@ def test_deeply_nested_html_reads_without_recursion(tmp_path: Path, settings: Se
         seconds = time.perf_counter() - start
     finally:
         sys.setrecursionlimit(limit)
-    assert document.text == "MILMA met the partners in Madrid.\n\nDeep inside."
+    assert document.text == "OPENWAYS met the partners in Madrid.\n\nDeep inside."
     assert seconds < 10
     with KGStore(settings) as store:
         report = ingest([path], settings, store=store, steps=_steps(store.minter))
@@ -238,7 +238,7 @@ def test_same_name_in_two_folders(tmp_path: Path, filled: tuple[Settings, list[s
         assert report.failures == [(str(two), f"another file of this batch has the same name ({one}); "
                                               "a document's identifier is its file name, so rename one of them.")]
         labels = {str(o) for _, p, o in store.triples("documents") if p == RDFS.label}
-    assert labels == {"MILMA", "EPIC", "FIRST"}
+    assert labels == {"OPENWAYS", "TANDEM", "FIRST"}
 
 
 def test_non_english_with_its_pipeline_installed_goes_in(

@@ -28,7 +28,7 @@ WORDS = [
     "presents", "launched", "with", "for", "2021", "2023", "January", "March", "Ms.", "Dr.", "Mayor",
 ]
 NAMES = st.one_of(
-    st.sampled_from(["MILMA", "ADMin4ALL", "Welcoming Spaces", "Red Cross", "Madrid", "Città di Bari",
+    st.sampled_from(["OPENWAYS", "CONNECT4ALL", "Open Spaces", "Red Cross", "Madrid", "Città di Bari",
                      "Ñandú", "Łódź", "Ελλάδα", "АМІФ", "X", "A&B", "<tag>", 'Q"uote', "back\\slash",
                      "semi;colon", "url http://a b", "#hash", "%20", "{brace}", "`tick`"]),
     st.text(alphabet=string.ascii_letters + "ÀÉÎõüçß -'&./()0123456789", min_size=1, max_size=20),
@@ -130,7 +130,7 @@ def test_any_text_gives_valid_conforming_rdf(raw: str, pipeline: tuple) -> None:
 
 @pytest.mark.slow
 @pytest.mark.parametrize("text", [
-    "12.03.2022 – MILMA presents\nMunicipality of Madrid\nProject acronym: MILMA",
+    "12.03.2022 – OPENWAYS presents\nMunicipality of Madrid\nProject acronym: OPENWAYS",
     "Project acronym: “A&B” [X] (Ñandú)\n31.14.2150 – <tag> presents",
     'Partners: Q"uote, back\\slash and url http://a b\nCoordinator: {brace}',
 ])

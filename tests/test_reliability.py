@@ -260,19 +260,19 @@ def _write(folder: Path, name: str, text: str) -> Path:
 
 
 def test_remove_keeps_shared_facts_and_recomputes_inferences(tmp_path: Path, settings: Settings) -> None:
-    a = _write(tmp_path / "in", "a.txt", "MILMA EPIC")
-    b = _write(tmp_path / "in", "b.txt", "MILMA ADMIN")
+    a = _write(tmp_path / "in", "a.txt", "OPENWAYS TANDEM")
+    b = _write(tmp_path / "in", "b.txt", "OPENWAYS ADMIN")
     with KGStore(settings) as store:
         assert ingest([a, b], settings, store=store, steps=_steps(store.minter)).ok
-        milma = store.minter.resource("Project", "milma")
-        epic = store.minter.resource("Project", "epic")
+        openways = store.minter.resource("Project", "openways")
+        tandem = store.minter.resource("Project", "tandem")
         doc_a = store.minter.document("a.txt")
         before = set(store.triples("all"))
-        assert (epic, RDFS.label, Literal("EPIC")) in before
+        assert (tandem, RDFS.label, Literal("TANDEM")) in before
         stats = remove_document(store, "a.txt")
         after = set(store.triples("all"))
-        assert (milma, RDFS.label, Literal("MILMA")) in after  # b says it too
-        assert (epic, RDFS.label, Literal("EPIC")) not in after  # only a said it
+        assert (openways, RDFS.label, Literal("OPENWAYS")) in after  # b says it too
+        assert (tandem, RDFS.label, Literal("TANDEM")) not in after  # only a said it
         assert not any(doc_a in t for t in after)
         assert stats["inferred"] == len(set(store.triples("inferred")))
         assert _inferred(store) == _current_inferences(store)
@@ -283,7 +283,7 @@ def test_a_failed_removal_changes_nothing(
 ) -> None:
     from kg.errors import KGError
 
-    a = _write(tmp_path / "in", "a.txt", "MILMA EPIC")
+    a = _write(tmp_path / "in", "a.txt", "OPENWAYS TANDEM")
     with KGStore(settings) as store:
         assert ingest([a], settings, store=store, steps=_steps(store.minter)).ok
         before = sorted(map(str, store.quads("all")))
@@ -298,13 +298,13 @@ def test_a_failed_removal_changes_nothing(
 
 
 def test_kept_out_facts_are_reported(tmp_path: Path, settings: Settings) -> None:
-    a = _write(tmp_path / "in", "a.txt", "MILMA EPIC")
+    a = _write(tmp_path / "in", "a.txt", "OPENWAYS TANDEM")
     with KGStore(settings) as store:
         report = ingest([a], settings, store=store, steps=_steps(store.minter))
     assert report.ok and report.threshold == settings.confidence_threshold == 0.5
-    assert report.kept_out == [KeptOut("a.txt", "MILMA", "hasPartner", "EPIC", "low-rule", 0.3)]
+    assert report.kept_out == [KeptOut("a.txt", "OPENWAYS", "hasPartner", "TANDEM", "low-rule", 0.3)]
     assert report.as_dict()["kept_out"] == [{
-        "document": "a.txt", "subject": "MILMA", "property": "hasPartner", "object": "EPIC",
+        "document": "a.txt", "subject": "OPENWAYS", "property": "hasPartner", "object": "TANDEM",
         "rule": "low-rule", "confidence": 0.3,
     }]
 
