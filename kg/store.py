@@ -98,6 +98,12 @@ class TripleResult(list):  # type: ignore[type-arg]
     """The triples of a CONSTRUCT/DESCRIBE answer that did not come from the embedded store."""
 
 
+def _data_operation(verb: str, graph: URIRef, triples: Iterable[Triple]) -> str:
+    """An `INSERT DATA` / `DELETE DATA` operation on one graph ("" when there are no triples)."""
+    body = " .\n".join(f"{_nt(s)} {_nt(p)} {_nt(o)}" for s, p, o in triples)
+    return f"{verb} DATA {{ GRAPH {_nt(graph)} {{\n{body} .\n}} }}" if body else ""
+
+
 class KGStore:
     """A pyoxigraph store on disk (or in memory when `path` is None) with the product's graphs."""
 
@@ -141,19 +147,7 @@ class KGStore:
     # -- writing -----------------------------------------------------------
     def replace_graphs(self, graphs: Mapping[URIRef, Iterable[Triple]]) -> None:
         """Replace each named graph's content whole, all in one transaction."""
-        parts: list[str] = []
-        for graph, triples in graphs.items():
-            g = _nt(graph)
-            parts.append(f"DROP SILENT GRAPH {g}")
-            body = " .\n".join(f"{_nt(s)} {_nt(p)} {_nt(o)}" for s, p, o in triples)
-            if body:
-                parts.append(f"INSERT DATA {{ GRAPH {g} {{\n{body} .\n}} }}")
-        if not parts:
-            return
-        try:
-            self._store.update(" ;\n".join(parts))
-        except (OSError, SyntaxError, ValueError) as exc:
-            raise StoreError(f"Writing graphs failed, nothing was changed: {exc}") from exc
+        self.write(replace=graphs)
 
     def patch_graph(self, graph: URIRef, *, add: Iterable[Triple] = (), remove: Iterable[Triple] = ()) -> None:
         """Remove some triples from a named graph and add others, in one transaction."""
@@ -184,19 +178,12 @@ class KGStore:
             return
         parts: list[str] = []
         for graph, triples in replace.items():
-            g = _nt(graph)
-            parts.append(f"DROP SILENT GRAPH {g}")
-            body = " .\n".join(f"{_nt(s)} {_nt(p)} {_nt(o)}" for s, p, o in triples)
-            if body:
-                parts.append(f"INSERT DATA {{ GRAPH {g} {{\n{body} .\n}} }}")
+            parts.append(f"DROP SILENT GRAPH {_nt(graph)}")
+            parts.append(_data_operation("INSERT", graph, triples))
         for graph, (add, remove) in patch.items():
-            g = _nt(graph)
-            gone = " .\n".join(f"{_nt(s)} {_nt(p)} {_nt(o)}" for s, p, o in remove)
-            if gone:
-                parts.append(f"DELETE DATA {{ GRAPH {g} {{\n{gone} .\n}} }}")
-            new = " .\n".join(f"{_nt(s)} {_nt(p)} {_nt(o)}" for s, p, o in add)
-            if new:
-                parts.append(f"INSERT DATA {{ GRAPH {g} {{\n{new} .\n}} }}")
+            parts.append(_data_operation("DELETE", graph, remove))
+            parts.append(_data_operation("INSERT", graph, add))
+        parts = [part for part in parts if part]
         if not parts:
             return
         try:
