@@ -287,19 +287,7 @@ class KGStore:
         self, sparql: str, *, graphs: str = "all", bindings: Mapping[str, Node] | None = None
     ) -> list[dict[str, Node]]:
         """Run a SELECT query; rows map variable names to rdflib terms (unbound ones left out)."""
-        result = self._run(sparql, graphs=graphs, bindings=bindings)
-        if not isinstance(result, ox.QuerySolutions):
-            raise QueryError("Expected a SELECT query.")
-        names = [v.value for v in result.variables]
-        rows = []
-        for solution in result:
-            row = {}
-            for name in names:
-                value = solution[name]
-                if value is not None:
-                    row[name] = from_ox(value)
-            rows.append(row)
-        return rows
+        return self.select_with_vars(sparql, graphs=graphs, bindings=bindings)[1]
 
     def select_with_vars(
         self, sparql: str, *, graphs: str = "all", bindings: Mapping[str, Node] | None = None

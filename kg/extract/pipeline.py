@@ -354,19 +354,7 @@ class DocumentExtractor:
             if m and looks_like_acronym(m.group("acr")) and initials_match(m.group("acr"), c.text):
                 acr = m.group("acr")
                 self.acronym_of[acr] = c.text
-                s = c.end + m.start("acr")
-                self.cands.append(
-                    Cand(
-                        s,
-                        s + len(acr),
-                        acr,
-                        c.type,
-                        c.rule,
-                        kind=c.kind,
-                        conf=c.conf,
-                        attrs={**c.attrs, "acronym_of": c.text},
-                    )
-                )
+                # every occurrence, the one in brackets included
                 for mm in re.finditer(rf"(?<![\w-]){re.escape(acr)}(?![\w+-])", self.text):
                     self.cands.append(
                         Cand(
