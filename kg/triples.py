@@ -78,7 +78,7 @@ def document_triples(resolved: Resolved, minter: Minter, *, threshold: float = 0
 
     countries: dict[int, list[object]] = {}
     for r in resolved.entities.values():
-        _entity_triples(r, doc_iri, context, out, sentence_iri, countries)
+        _entity_triples(r, doc_iri, context, out, doc.text, countries)
     for cities in countries.values():
         for info in cities:
             _place_triples(info, minter, doc_iri, out)
@@ -105,13 +105,7 @@ def document_triples(resolved: Resolved, minter: Minter, *, threshold: float = 0
     _roles(resolved, minter, out, sentence_iri)
 
     for span in sentences:
-        s_iri = _char_iri(doc_iri, span.start, span.end)
-        add((s_iri, RDF.type, NIF.String))
-        add((s_iri, RDF.type, NIF.Sentence))
-        add((s_iri, NIF.referenceContext, context))
-        add((s_iri, NIF.beginIndex, Literal(span.start, datatype=XSD.integer)))
-        add((s_iri, NIF.endIndex, Literal(span.end, datatype=XSD.integer)))
-        add((s_iri, NIF.anchorOf, Literal(doc.text[span.start : span.end])))
+        _nif_string(out, doc_iri, context, NIF.Sentence, span.start, span.end, doc.text)
     return list(dict.fromkeys(out))
 
 
@@ -120,7 +114,7 @@ def _entity_triples(
     doc_iri: URIRef,
     context: URIRef,
     out: list[Triple],
-    sentence_iri: object,
+    text: str,
     countries: dict[int, list[object]],
 ) -> None:
     ent = r.entity
@@ -145,15 +139,25 @@ def _entity_triples(
         if info.kind == "City" and info.country_geonames_id:
             countries.setdefault(info.country_geonames_id, []).append(info)
     for m in ent.mentions:
-        phrase = _char_iri(doc_iri, m.start, m.end)
-        add((phrase, RDF.type, NIF.String))
-        add((phrase, RDF.type, NIF.Phrase))
-        add((phrase, NIF.referenceContext, context))
-        add((phrase, NIF.beginIndex, Literal(m.start, datatype=XSD.integer)))
-        add((phrase, NIF.endIndex, Literal(m.end, datatype=XSD.integer)))
-        add((phrase, NIF.anchorOf, Literal(m.text)))
+        phrase = _nif_string(out, doc_iri, context, NIF.Phrase, m.start, m.end, text)
         add((phrase, ITSRDF.taIdentRef, s))
         add((phrase, IKG.resolvedBy, Literal(r.rule)))
+
+
+def _nif_string(
+    out: list[Triple], doc_iri: URIRef, context: URIRef, kind: URIRef, start: int, end: int, text: str
+) -> URIRef:
+    """A NIF sentence or phrase: a span of the document's text by character offsets."""
+    iri = _char_iri(doc_iri, start, end)
+    out += [
+        (iri, RDF.type, NIF.String),
+        (iri, RDF.type, kind),
+        (iri, NIF.referenceContext, context),
+        (iri, NIF.beginIndex, Literal(start, datatype=XSD.integer)),
+        (iri, NIF.endIndex, Literal(end, datatype=XSD.integer)),
+        (iri, NIF.anchorOf, Literal(text[start:end])),
+    ]
+    return iri
 
 
 def entity_themes(ent: object) -> list[URIRef]:
