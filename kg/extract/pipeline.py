@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import bisect
 import re
 from collections import Counter
 from collections.abc import Callable
@@ -72,6 +73,7 @@ class DocumentExtractor:
         self.is_factsheet = genres.is_factsheet(self.text)
         self.timeline = genres.timeline_entries(self.text)
         self._place_cache: dict[str, Any] = {}
+        self._starts: list[int] = []
 
     # -- helpers -------------------------------------------------------------
     def place(self, name: str) -> Any:
@@ -81,10 +83,12 @@ class DocumentExtractor:
         return self._place_cache[name]
 
     def sentence_at(self, pos: int) -> Sentence | None:
-        """The sentence holding a character offset."""
-        for s in self.sentences:
-            if s.span.start <= pos < s.span.end:
-                return s
+        """The sentence holding a character offset (sentences are in text order)."""
+        if len(self._starts) != len(self.sentences):
+            self._starts = [s.span.start for s in self.sentences]
+        i = bisect.bisect_right(self._starts, pos) - 1
+        if i >= 0 and pos < self.sentences[i].span.end:
+            return self.sentences[i]
         return None
 
     def add_relation(
