@@ -60,7 +60,7 @@ SURNAMES = (
     "Vella", "Kask", "Tamm", "Ozols", "Kalniņa", "Kazlauskas", "Jensen", "Berg", "Haugen",
 )
 ASSOCIATION_WORDS = (
-    "Horizons", "Aurora", "Mosaic", "Kairos", "Agora", "Nexus", "Ubuntu", "Babel", "Lighthouse",
+    "Horizonte", "Aurora", "Mosaic", "Kairos", "Agora", "Nexus", "Ubuntu", "Babel", "Lighthouse",
     "Compass", "Harmonia", "Vita Nova", "Terra", "Iris", "Phoenix", "Atlas", "Orizzonti",
     "Libertas", "Concordia", "Amicitia", "Pontes", "Open Doors", "Common Ground", "Crossroads",
     "New Roots", "Safe Passage", "Tandem", "Kaleidoscope", "Polyphony", "Welcome Home",
@@ -298,7 +298,7 @@ class World:
                 return name, "NGO", name.endswith(city.name)
             if pattern == 5:
                 return f"Fundación {rng.choice(FUNDACION_WORDS)} {city.name}", "NGO", True
-            return f"{city.name} Migrant Women Network", "NGO", True
+            return f"{city.name} Women's Integration Network", "NGO", True
         raise RuntimeError("no free organisation name")  # pragma: no cover
 
     def new_org(self, city: City | None = None, municipal: bool = False) -> Org:
@@ -562,10 +562,10 @@ class Writer:
         self.partners(p, doc, munis)
         city_a, city_b = self.city(a.city, doc), self.city(b.city, doc)
         text = [
-            "online peer-to-peer exchange",
+            "online peer learning exchange",
             "Concluded",
             f"On {_long_date(day)} the {a.name} and the {b.name} held the {ordinal} online "
-            f"peer-to-peer exchange of the {acr} network, \u201c{title}\u201d, to discuss "
+            f"peer learning exchange of the {acr} network, \u201c{title}\u201d, to discuss "
             f"integration challenges and good practices.",
         ]
         if moderator is not None:

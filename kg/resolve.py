@@ -226,7 +226,7 @@ class Resolver:
 
 def _distinctive_event_name(name: str) -> bool:
     """A name that can identify an event across documents: a title or a label with a capital
-    letter (a project, a place), not a generic description such as "online study visit"."""
+    letter (a project, a place), not a generic description such as "online peer visit"."""
     return bool(name) and any(c.isupper() for c in name) and len(fold(name)) >= 4
 
 

@@ -411,7 +411,7 @@ def _city_of_is_authority(text: str, start: int) -> bool:
 
 
 def find_keyword_orgs(sent: Any, offset: int, lookup_place: Any) -> list[Cand]:
-    """Capitalised names holding an organisation word: "Brno Integration Centre", "University of X"."""
+    """Capitalised names holding an organisation word: "Leiden Integration Centre", "University of X"."""
     out = []
     toks = list(sent)
     for i, j in capitalised_runs(sent):
@@ -952,7 +952,7 @@ _EVENT_APPOS_QUOTED = re.compile(
 
 def find_named_events(text: str, offset: int) -> list[Cand]:
     """Named events: quoted titles after an event word, "the conference Title: subtitle",
-    "one of the workshops, Title", capitalised names ending in an event word ("ALDA Talks")."""
+    "one of the workshops, Title", capitalised names ending in an event word ("Civita Talks")."""
     out = []
     for m in _EVENT_QUOTED[0].finditer(text):
         title = clean_name(m.group("title"))
@@ -1137,8 +1137,8 @@ _EVENTFUL = re.compile(
 
 
 def find_unnamed_events(text: str, offset: int, has_date: bool) -> list[Cand]:
-    """Unnamed events in an eventful context: "a two-day mid-term meeting", "the third online
-    study visit", "city tours" on a dated line."""
+    """Unnamed events in an eventful context: "a two-day partner meeting", "the fifth online
+    peer visit", "guided tours" on a dated line."""
     out = []
     for m in _UNNAMED.finditer(text):
         np_text = m.group("np")

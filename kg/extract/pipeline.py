@@ -497,7 +497,7 @@ class DocumentExtractor:
 
     def _merge_initialisms(self) -> None:
         """An acronym-like organisation name that spells the initials of one longer name in the
-        document ("ICP" and "Integration Centre Prague") is the same organisation."""
+        document ("LWC" and "Leiden Welcome Centre") is the same organisation."""
         from kg.extract.names import squash
 
         orgs = [e for e in self.entities.values() if e.type == "Organisation"]

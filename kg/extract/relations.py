@@ -179,7 +179,7 @@ class RelationRules:
         ex.relations = [r for r in ex.relations if r.subject in ex.entities and (r.literal or r.object in ex.entities)]
 
     def _org_places(self) -> None:
-        """An organisation's place from its name ("Brno Integration Centre") or a local authority's city."""
+        """An organisation's place from its name ("Leiden Integration Centre") or a local authority's city."""
         ex = self.ex
         for ent in list(ex.entities.values()):
             if ent.type != "Organisation":
@@ -218,7 +218,7 @@ class RelationRules:
         return len(re.findall(re.escape(name), self.ex.text)) or 1
 
     def _place_in_name(self, name: str) -> Any:
-        """The place an organisation's name holds ("Brno Integration Centre" -> Brno), if any:
+        """The place an organisation's name holds ("Leiden Integration Centre" -> Leiden), if any:
         European places first, then the largest."""
         words = re.findall(r"[A-ZÀ-Ž][\w'’-]+", name)
         found = []
