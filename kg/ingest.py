@@ -17,9 +17,11 @@ from __future__ import annotations
 
 import logging
 import os
+import queue
+import threading
 import time
 from collections import Counter
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -308,71 +310,150 @@ def _ingest_into(
             readable.append((done, path, None))
             continue
         readable.append((done, path, document))
-    # Inferences are kept current document by document (a scoped delta written in the same
-    # transaction as the document) when the inferred graph is there to start from; otherwise,
-    # or when a change cannot be scoped, the inferred graph is rebuilt whole at the end.
-    scoped = callable(getattr(store, "write", None)) and store.has_graph(store.minter.inferred_graph)
-    needs_full = False
-    extracted: dict[str, object] = {}
-    if steps is None and (workers > 1 or scheduler) and any(d is not None for _, _, d in readable):
+    # The default pipeline extracts in batches (one spaCy pass over many documents' lines), here
+    # or in worker processes; the rest of the pipeline takes the documents one by one, in order.
+    outcomes: Iterator[tuple[Document, object]] | None = None
+    if steps is None and any(d is not None for _, _, d in readable):
         from kg.parallel import extract_many
 
         docs = [d for _, _, d in readable if d is not None]
-        extracted = dict((d.id, out) for d, out in extract_many(docs, settings.spacy_model, workers=workers,
-                                                                 scheduler=scheduler))
-    for done, path, document in readable:
-        label = str(path)
-        if document is None:
-            if progress is not None:
-                progress(done, total, label)
-            continue
-        # Set-up failures (no spaCy model, no ontology) stop the batch before any write.
-        if steps is None:  # spaCy loads only once there is something to extract
-            steps = default_steps(settings, store)
-        if not ontology_checked:
-            ontology_checked = True
-            if ensure_ontology(store, steps.ontology()):
-                report.ontology_loaded = changed = True
-                scoped = False
-        try:
+        models = [language_pipeline(d.language, settings) for d in docs]
+        outcomes = extract_many(docs, models, workers=workers, scheduler=scheduler)
+    writer = _Writer(store, settings, report, progress, total)
+    try:
+        for done, path, document in readable:
+            label = str(path)
+            if document is None:
+                writer.put(_Done(done, label))
+                continue
+            # Set-up failures (no spaCy model, no ontology) stop the batch before any write.
+            if steps is None:  # spaCy loads only once there is something to extract
+                steps = default_steps(settings, store)
+            if not ontology_checked:
+                ontology_checked = True
+                if ensure_ontology(store, steps.ontology()):
+                    report.ontology_loaded = changed = True
+                    writer.scoped = False
             _pause("extract", done)
-            extraction = extracted.get(document.id) or steps.extract(document)
-            if isinstance(extraction, KGError):
-                raise extraction
-            resolved = steps.resolve(extraction)
-            triples = list(steps.triples(resolved))
-            _pause("write", done)
-            graph = store.minter.document_graph(document.id)
-            if scoped and not needs_full:
-                needs_full = not _write_with_inferences(store, graph, triples)
+            # A batch that cannot run at all (a Dask scheduler out of reach) stops the ingest; a
+            # document that fails comes back as its error.
+            outcome = next(outcomes)[1] if outcomes is not None else None
+            try:
+                extraction = steps.extract(document) if outcomes is None else outcome
+                if isinstance(extraction, KGError):
+                    raise extraction
+                resolved = steps.resolve(extraction)
+                triples = list(steps.triples(resolved))
+            except KGError as exc:
+                writer.put(_Done(done, label, failure=_reason(exc, path.name)))
+                log.info("%s: %s", label, exc)  # reported in the IngestReport
+            except Exception as exc:  # noqa: BLE001 - one bad document must not stop the batch
+                log.exception("%s: unexpected failure", label)
+                writer.put(_Done(done, label, failure=f"internal error: {type(exc).__name__}: {exc}"))
             else:
-                store.replace_graph(graph, triples)
-                needs_full = True
-            _pause("written", done)
-        except KGError as exc:
-            report.failures.append((label, _reason(exc, path.name)))
-            log.info("%s: %s", label, exc)  # reported in the IngestReport
-        except Exception as exc:  # noqa: BLE001 - one bad document must not stop the batch
-            log.exception("%s: unexpected failure", label)
-            report.failures.append((label, f"internal error: {type(exc).__name__}: {exc}"))
-        else:
-            changed = True
-            report.documents.append(document.id)
-            report.entities += len(extraction.entities)
-            report.facts += len(extraction.relations)
-            report.triples += len(triples)
-            report.kept_out += _kept_out(extraction, settings.confidence_threshold)
-            for warning in extraction.warnings:
-                log.warning("%s: %s", document.id, warning)
-        if progress is not None:
-            progress(done, total, label)
-    if changed:
+                writer.put(_Done(done, label, path=path, extraction=extraction, triples=triples))
+    finally:
+        writer.close()  # every document extracted so far is written (or reported) first
+    if changed or writer.changed:
         _pause("reasoning")
-        if needs_full or not scoped:
+        if writer.needs_full or not writer.scoped:
             report.reasoning = _update_inferred(store, report)
         else:
             report.reasoning = {"engine": settings.reasoner, "mode": "scoped, with each document"}
     store.flush()
+
+
+@dataclass
+class _Done:
+    """A document through extraction: its triples to write, or why it failed."""
+
+    number: int
+    label: str
+    failure: str | None = None
+    path: Path | None = None
+    extraction: Extraction | None = None
+    triples: list[Triple] | None = None
+
+
+class _Writer:
+    """Writes the documents' graphs in a thread of its own, in order, while the next documents
+    are extracted: the store does its work without holding the GIL, so on two cores writing
+    costs the pipeline little. Owns the report's per-document entries and the progress calls."""
+
+    def __init__(self, store: KGStore, settings: Settings, report: IngestReport,
+                 progress: Progress | None, total: int) -> None:
+        self.store = store
+        self.threshold = settings.confidence_threshold
+        self.report = report
+        self.progress = progress
+        self.total = total
+        # Inferences are kept current document by document (a scoped delta written in the same
+        # transaction as the document) when the inferred graph is there to start from; otherwise,
+        # or when a change cannot be scoped, the inferred graph is rebuilt whole at the end.
+        self.scoped = callable(getattr(store, "write", None)) and store.has_graph(store.minter.inferred_graph)
+        self.needs_full = False
+        self.changed = False
+        self._queue: queue.Queue[_Done | None] = queue.Queue(maxsize=8)
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(target=self._run, name="kg-ingest-writer", daemon=True)
+        self._thread.start()
+
+    def put(self, item: _Done) -> None:
+        """Queue a document's outcome (blocks while the writer is several documents behind)."""
+        if self._error is not None:
+            raise KGError(f"the store writer stopped: {self._error}") from self._error
+        self._queue.put(item)
+
+    def close(self) -> None:
+        """Wait for every queued document; an unexpected error of the writer is raised here."""
+        self._queue.put(None)
+        self._thread.join()
+        if self._error is not None:
+            raise KGError(f"the store writer stopped: {self._error}") from self._error
+
+    def _run(self) -> None:
+        while (item := self._queue.get()) is not None:
+            if self._error is not None:
+                continue  # drain: the error is raised in the main thread
+            try:
+                self._handle(item)
+            except BaseException as exc:  # noqa: BLE001 - handed over to the main thread
+                log.exception("the store writer stopped")
+                self._error = exc
+
+    def _handle(self, item: _Done) -> None:
+        report = self.report
+        if item.triples is not None and item.extraction is not None and item.path is not None:
+            extraction, triples = item.extraction, item.triples
+            document = extraction.document
+            try:
+                _pause("write", item.number)
+                graph = self.store.minter.document_graph(document.id)
+                if self.scoped and not self.needs_full:
+                    self.needs_full = not _write_with_inferences(self.store, graph, triples)
+                else:
+                    self.store.replace_graph(graph, triples)
+                    self.needs_full = True
+                _pause("written", item.number)
+            except KGError as exc:
+                report.failures.append((item.label, _reason(exc, item.path.name)))
+                log.info("%s: %s", item.label, exc)  # reported in the IngestReport
+            except Exception as exc:  # noqa: BLE001 - one bad document must not stop the batch
+                log.exception("%s: unexpected failure", item.label)
+                report.failures.append((item.label, f"internal error: {type(exc).__name__}: {exc}"))
+            else:
+                self.changed = True
+                report.documents.append(document.id)
+                report.entities += len(extraction.entities)
+                report.facts += len(extraction.relations)
+                report.triples += len(triples)
+                report.kept_out += _kept_out(extraction, self.threshold)
+                for warning in extraction.warnings:
+                    log.warning("%s: %s", document.id, warning)
+        elif item.failure is not None:
+            report.failures.append((item.label, item.failure))
+        if self.progress is not None:
+            self.progress(item.number, self.total, item.label)
 
 
 def _write_with_inferences(store: KGStore, graph: URIRef, triples: list[Triple]) -> bool:

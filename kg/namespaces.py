@@ -9,17 +9,44 @@ import unicodedata
 from rdflib import Namespace, URIRef
 from rdflib.namespace import DCTERMS, FOAF, OWL, RDF, RDFS, SKOS, XSD
 
-IKG = Namespace("https://w3id.org/integration-kg/ontology#")
-THEME = Namespace("https://w3id.org/integration-kg/theme/")
-SCHEMA = Namespace("https://schema.org/")
-ORG = Namespace("http://www.w3.org/ns/org#")
-PROV = Namespace("http://www.w3.org/ns/prov#")
-GEO = Namespace("http://www.w3.org/2003/01/geo/wgs84_pos#")
-NIF = Namespace("http://persistence.uni-leipzig.org/nlp2rdf/ontologies/nif-core#")
-ITSRDF = Namespace("http://www.w3.org/2005/11/its/rdf#")
-VOID = Namespace("http://rdfs.org/ns/void#")
-DCAT = Namespace("http://www.w3.org/ns/dcat#")
-SH = Namespace("http://www.w3.org/ns/shacl#")
+
+class CachedNamespace(Namespace):
+    """An rdflib Namespace that builds each of its terms once.
+
+    rdflib makes and validates a new URIRef at every `NS.term` or `NS["term"]`; the triple builder
+    asks for the same few terms hundreds of thousands of times in a big ingest."""
+
+    def __getattr__(self, name: str) -> URIRef:
+        value = super().__getattr__(name)
+        self.__dict__[name] = value  # found directly from now on
+        return value
+
+    def __getitem__(self, key: str) -> URIRef:  # type: ignore[override]
+        if not isinstance(key, str):
+            return self.term(key)
+        terms: dict[str, URIRef] = self.__dict__.setdefault("_terms", {})
+        value = terms.get(key)
+        if value is None:
+            value = terms[key] = self.term(key)
+        return value
+
+
+def cached(namespace: object) -> CachedNamespace:
+    """A caching copy of a namespace (rdflib's RDF, RDFS, ... included): same IRIs, same terms."""
+    return CachedNamespace(str(namespace))
+
+
+IKG = CachedNamespace("https://w3id.org/integration-kg/ontology#")
+THEME = CachedNamespace("https://w3id.org/integration-kg/theme/")
+SCHEMA = CachedNamespace("https://schema.org/")
+ORG = CachedNamespace("http://www.w3.org/ns/org#")
+PROV = CachedNamespace("http://www.w3.org/ns/prov#")
+GEO = CachedNamespace("http://www.w3.org/2003/01/geo/wgs84_pos#")
+NIF = CachedNamespace("http://persistence.uni-leipzig.org/nlp2rdf/ontologies/nif-core#")
+ITSRDF = CachedNamespace("http://www.w3.org/2005/11/its/rdf#")
+VOID = CachedNamespace("http://rdfs.org/ns/void#")
+DCAT = CachedNamespace("http://www.w3.org/ns/dcat#")
+SH = CachedNamespace("http://www.w3.org/ns/shacl#")
 GEONAMES = "http://sws.geonames.org/"
 
 PREFIXES: dict[str, str] = {

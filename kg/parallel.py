@@ -27,16 +27,42 @@ def _nlp(model: str):  # noqa: ANN202 - a spaCy Language, typed loosely to keep 
     return load_pipeline(model)
 
 
+def _failure(exc: Exception) -> KGError:
+    """A document's extraction failure as the error ingest reports."""
+    if isinstance(exc, KGError):
+        return exc
+    return KGError(f"extraction failed: {type(exc).__name__}: {exc}")
+
+
 def extract_one(document: Document, model: str) -> Outcome:
     """Extract one document in this process (loads the pipeline once per process)."""
-    from kg.extract.pipeline import extract_document
+    return extract_batch([document], [model])[0]
 
-    try:
-        return extract_document(document, _nlp(model))
-    except KGError as exc:
-        return exc
-    except Exception as exc:  # noqa: BLE001 - a failure is the document's, reported by the caller
-        return KGError(f"extraction failed: {type(exc).__name__}: {exc}")
+
+def extract_batch(documents: Sequence[Document], models: Sequence[str]) -> list[Outcome]:
+    """Extract documents in this process, in order, with one spaCy pass over the lines of all
+    those that share a pipeline; a failing document gives its error and the others go on."""
+    from kg.extract.pipeline import extract_document, extract_documents
+
+    outcomes: list[Outcome | None] = [None] * len(documents)
+    by_model: dict[str, list[int]] = {}
+    for i, model in enumerate(models):
+        by_model.setdefault(model, []).append(i)
+    for model, indexes in by_model.items():
+        try:
+            nlp = _nlp(model)
+            results = list(extract_documents([documents[i] for i in indexes], nlp))
+        except Exception:  # noqa: BLE001 - the batch failed as a whole: one at a time, to say which
+            log.debug("batch extraction failed; extracting its documents one by one", exc_info=True)
+            results = []
+            for i in indexes:
+                try:
+                    results.append(extract_document(documents[i], _nlp(model)))
+                except Exception as exc:  # noqa: BLE001 - reported as the document's failure
+                    results.append(exc)
+        for i, result in zip(indexes, results, strict=True):
+            outcomes[i] = _failure(result) if isinstance(result, Exception) else result
+    return [o for o in outcomes if o is not None]
 
 
 def default_workers() -> int:
@@ -47,28 +73,50 @@ def default_workers() -> int:
         return max(1, os.cpu_count() or 1)
 
 
+# Documents extracted together: one spaCy pass over their lines, one task for a worker.
+BATCH = 32
+
+
+def _batches(n: int, size: int) -> list[range]:
+    """Consecutive index ranges of at most `size` covering range(n)."""
+    return [range(i, min(n, i + size)) for i in range(0, n, size)]
+
+
 def extract_many(
     documents: Sequence[Document],
-    model: str,
+    models: str | Sequence[str],
     *,
     workers: int = 1,
     scheduler: str | None = None,
+    batch: int = BATCH,
 ) -> Iterator[tuple[Document, Outcome]]:
-    """Extract documents, in order, with `workers` local processes or on a Dask scheduler."""
+    """Extract documents, in order, in batches: here, with `workers` local processes or on a Dask
+    scheduler. `models` is one spaCy pipeline for all or one per document."""
+    names = [models] * len(documents) if isinstance(models, str) else list(models)
+    if len(names) != len(documents):
+        raise ValueError("extract_many: give one pipeline name per document")
     if scheduler:
-        yield from _dask(documents, model, scheduler)
-    elif workers > 1 and len(documents) > 1:
-        with ProcessPoolExecutor(max_workers=min(workers, len(documents))) as pool:
-            futures = [pool.submit(extract_one, d, model) for d in documents]
-            for doc, fut in zip(documents, futures, strict=True):
-                yield doc, fut.result()
-    else:
-        for doc in documents:
-            yield doc, extract_one(doc, model)
+        yield from _dask(documents, names, scheduler, batch)
+        return
+    parallel = workers > 1 and len(documents) > 1
+    if parallel:  # small enough batches to keep every worker busy
+        batch = max(1, min(batch, -(-len(documents) // workers)))
+    chunks = _batches(len(documents), batch)
+    if not parallel:
+        for chunk in chunks:
+            docs = [documents[i] for i in chunk]
+            yield from zip(docs, extract_batch(docs, [names[i] for i in chunk]), strict=True)
+        return
+    with ProcessPoolExecutor(max_workers=min(workers, len(chunks))) as pool:
+        futures = [pool.submit(extract_batch, [documents[i] for i in c], [names[i] for i in c])
+                   for c in chunks]
+        for chunk, fut in zip(chunks, futures, strict=True):
+            yield from zip((documents[i] for i in chunk), fut.result(), strict=True)
 
 
-def _dask(documents: Sequence[Document], model: str, address: str) -> Iterator[tuple[Document, Outcome]]:
-    """Map extraction over an existing Dask distributed cluster."""
+def _dask(documents: Sequence[Document], models: list[str], address: str, batch: int
+          ) -> Iterator[tuple[Document, Outcome]]:
+    """Map extraction over an existing Dask distributed cluster, a batch of documents a task."""
     try:
         from distributed import Client
     except ImportError as exc:
@@ -78,8 +126,10 @@ def _dask(documents: Sequence[Document], model: str, address: str) -> Iterator[t
     except (OSError, TimeoutError) as exc:
         raise KGError(f"Cannot reach the Dask scheduler at {address}: {exc}") from exc
     try:
-        futures = client.map(extract_one, list(documents), model=model, pure=False)
-        for doc, fut in zip(documents, futures, strict=True):
-            yield doc, fut.result()
+        chunks = _batches(len(documents), batch)
+        futures = client.map(extract_batch, [[documents[i] for i in c] for c in chunks],
+                             [[models[i] for i in c] for c in chunks], pure=False)
+        for chunk, fut in zip(chunks, futures, strict=True):
+            yield from zip((documents[i] for i in chunk), fut.result(), strict=True)
     finally:
         client.close()

@@ -7,15 +7,17 @@ from decimal import Decimal
 from pathlib import Path
 
 from rdflib import Graph, Literal, URIRef
-from rdflib.namespace import DCTERMS, FOAF, RDF, RDFS, SKOS, XSD
+from rdflib import namespace as ns
 from rdflib.term import Node
 
 from kg.model import Relation, Span
-from kg.namespaces import GEO, IKG, ITSRDF, NIF, ORG, PROV, Minter, geonames_iri, slugify
+from kg.namespaces import GEO, IKG, ITSRDF, NIF, ORG, PROV, Minter, cached, geonames_iri, slugify
 from kg.resolve import Resolved, ResolvedEntity, type_iri
 from kg.settings import PROJECT_ROOT
 
 Triple = tuple[Node, Node, Node]
+# Caching copies of rdflib's namespaces: the same terms, built once.
+DCTERMS, FOAF, RDF, RDFS, SKOS, XSD = (cached(n) for n in (ns.DCTERMS, ns.FOAF, ns.RDF, ns.RDFS, ns.SKOS, ns.XSD))
 LITERAL_TYPES = {"date": XSD.date, "gYearMonth": XSD.gYearMonth, "gYear": XSD.gYear, "string": XSD.string}
 
 
@@ -37,6 +39,24 @@ def _ontology_graph() -> Graph:
 def ontology_triples() -> list[Triple]:
     """The ontology and the theme scheme, for the ontology graph."""
     return list(_ontology_graph())
+
+
+@functools.lru_cache(maxsize=65536)
+def _integer(n: int) -> Literal:
+    """An xsd:integer literal (offsets and populations repeat across documents: built once)."""
+    return Literal(n, datatype=XSD.integer)
+
+
+@functools.lru_cache(maxsize=65536)
+def _decimal(value: float, digits: int) -> Literal:
+    """An xsd:decimal literal of a value rounded to `digits`."""
+    return Literal(Decimal(str(round(value, digits))), datatype=XSD.decimal)
+
+
+@functools.lru_cache(maxsize=65536)
+def _plain(text: str) -> Literal:
+    """A plain string literal of a short, often repeated text (labels, rule names, codes)."""
+    return Literal(text)
 
 
 def _char_iri(doc_iri: URIRef, start: int, end: int) -> URIRef:
@@ -61,13 +81,13 @@ def document_triples(resolved: Resolved, minter: Minter, *, threshold: float = 0
         add((doc_iri, DCTERMS.date, Literal(doc.date.isoformat(), datatype=XSD.date)))
     if doc.source:
         add((doc_iri, DCTERMS.source, URIRef(doc.source) if doc.source.startswith("http") else Literal(doc.source)))
-    add((doc_iri, DCTERMS.format, Literal(doc.format)))
+    add((doc_iri, DCTERMS["format"], Literal(doc.format)))
     add((doc_iri, DCTERMS.language, Literal(doc.language)))
     add((context, RDF.type, NIF.String))
     add((context, RDF.type, NIF.Context))
     add((context, NIF.isString, Literal(doc.text)))
-    add((context, NIF.beginIndex, Literal(0, datatype=XSD.integer)))
-    add((context, NIF.endIndex, Literal(len(doc.text), datatype=XSD.integer)))
+    add((context, NIF.beginIndex, _integer(0)))
+    add((context, NIF.endIndex, _integer(len(doc.text))))
     add((context, NIF.sourceUrl, doc_iri))
 
     sentences: set[Span] = set()
@@ -95,8 +115,8 @@ def document_triples(resolved: Resolved, minter: Minter, *, threshold: float = 0
         add((st, RDF.subject, triple[0]))
         add((st, RDF.predicate, triple[1]))
         add((st, RDF.object, triple[2]))
-        add((st, IKG.extractedBy, Literal(rel.rule)))
-        add((st, IKG.confidence, Literal(Decimal(str(round(rel.confidence, 3))), datatype=XSD.decimal)))
+        add((st, IKG.extractedBy, _plain(rel.rule)))
+        add((st, IKG.confidence, _decimal(rel.confidence, 3)))
         if rel.sentence is not None:
             add((st, PROV.wasDerivedFrom, sentence_iri(rel.sentence)))
         else:
@@ -121,12 +141,12 @@ def _entity_triples(
     s = r.iri
     add = out.append
     add((s, RDF.type, type_iri(ent)))
-    add((s, RDFS.label, Literal(r.label)))
+    add((s, RDFS.label, _plain(r.label)))
     for n in sorted(r.names | r.acronyms):
         if n != r.label:
-            add((s, SKOS.altLabel, Literal(n)))
+            add((s, SKOS.altLabel, _plain(n)))
     for a in sorted(r.acronyms):
-        add((s, IKG.acronym, Literal(a)))
+        add((s, IKG.acronym, _plain(a)))
     add((s, IKG.mentionedIn, doc_iri))
     if ent.type == "Event" and ent.attrs.get("category"):
         add((s, IKG.eventCategory, Literal(str(ent.attrs["category"]))))
@@ -141,7 +161,7 @@ def _entity_triples(
     for m in ent.mentions:
         phrase = _nif_string(out, doc_iri, context, NIF.Phrase, m.start, m.end, text)
         add((phrase, ITSRDF.taIdentRef, s))
-        add((phrase, IKG.resolvedBy, Literal(r.rule)))
+        add((phrase, IKG.resolvedBy, _plain(r.rule)))
 
 
 def _nif_string(
@@ -153,8 +173,8 @@ def _nif_string(
         (iri, RDF.type, NIF.String),
         (iri, RDF.type, kind),
         (iri, NIF.referenceContext, context),
-        (iri, NIF.beginIndex, Literal(start, datatype=XSD.integer)),
-        (iri, NIF.endIndex, Literal(end, datatype=XSD.integer)),
+        (iri, NIF.beginIndex, _integer(start)),
+        (iri, NIF.endIndex, _integer(end)),
         (iri, NIF.anchorOf, Literal(text[start:end])),
     ]
     return iri
@@ -163,24 +183,30 @@ def _nif_string(
 def entity_themes(ent: object) -> list[URIRef]:
     """Themes of an entity: the theme scheme's keywords matched in the sentences that mention it
     (see kg.themes)."""
-    from kg.themes import assign_themes, load_scheme
-
     sentences = {m.sentence.text for m in ent.mentions}  # type: ignore[attr-defined]
     if not sentences:
         return []
-    return assign_themes(" \n".join(sorted(sentences)), load_scheme())
+    return list(_themes_of(" \n".join(sorted(sentences))))
+
+
+@functools.lru_cache(maxsize=4096)
+def _themes_of(text: str) -> tuple[URIRef, ...]:
+    """The shipped scheme's themes of a text (entities of a sentence share it: matched once)."""
+    from kg.themes import assign_themes, load_scheme
+
+    return tuple(assign_themes(text, load_scheme()))
 
 
 def _place_facts(s: URIRef, info: object, out: list[Triple]) -> None:
     add = out.append
     add((s, SKOS.exactMatch, geonames_iri(info.geonames_id)))  # type: ignore[attr-defined]
     if getattr(info, "lat", None) is not None and getattr(info, "lon", None) is not None:
-        add((s, GEO.lat, Literal(Decimal(str(round(info.lat, 5))), datatype=XSD.decimal)))  # type: ignore[attr-defined]
-        add((s, GEO.long, Literal(Decimal(str(round(info.lon, 5))), datatype=XSD.decimal)))  # type: ignore[attr-defined]
+        add((s, GEO.lat, _decimal(info.lat, 5)))  # type: ignore[attr-defined]
+        add((s, GEO.long, _decimal(info.lon, 5)))  # type: ignore[attr-defined]
     if getattr(info, "country_code", ""):
-        add((s, IKG.countryCode, Literal(info.country_code)))  # type: ignore[attr-defined]
+        add((s, IKG.countryCode, _plain(info.country_code)))  # type: ignore[attr-defined]
     if getattr(info, "population", 0):
-        add((s, IKG.population, Literal(int(info.population), datatype=XSD.integer)))  # type: ignore[attr-defined]
+        add((s, IKG.population, _integer(int(info.population))))  # type: ignore[attr-defined]
 
 
 def _place_triples(city: object, minter: Minter, doc_iri: URIRef, out: list[Triple]) -> None:
@@ -201,7 +227,7 @@ def _place_triples(city: object, minter: Minter, doc_iri: URIRef, out: list[Trip
     out.append((st, RDF.subject, city_iri))
     out.append((st, RDF.predicate, IKG.locatedIn))
     out.append((st, RDF.object, c))
-    out.append((st, IKG.extractedBy, Literal("geonames-country")))
+    out.append((st, IKG.extractedBy, _plain("geonames-country")))
     out.append((st, PROV.wasDerivedFrom, geonames_iri(city.geonames_id)))  # type: ignore[attr-defined]
 
 

@@ -827,22 +827,24 @@ def find_places(sent: Any, offset: int, lookup_place: Any) -> list[Cand]:
     n = len(toks)
     ents = {t.i for e in sent.ents if e.label_ in ("GPE", "LOC") for t in e}
     last_place_end = -10
+    caps = [_is_cap(t) for t in toks]
+    # words a place name may hold besides capitalised ones ("Isle of Man", "The Hague")
+    joins = [cap or t.text.lower() in ("of", "the", "-") for cap, t in zip(caps, toks, strict=True)]
+    doc_text = sent.doc.text
     for i in range(n):
-        if not _is_cap(toks[i]):
+        if not caps[i]:
             continue
         for k in (3, 2, 1):
             j = i + k
-            if j > n:
+            if j > n or not all(joins[i:j]):
                 continue
-            span = sent[i:j]
-            if any(not (_is_cap(t) or t.text.lower() in {"of", "the", "-"}) for t in span):
-                continue
-            name = span.text
+            name = doc_text[toks[i].idx : toks[j - 1].idx + len(toks[j - 1].text)]
             if name.lower() in MONTH_WORDS or name.isupper():
                 continue
             info = lookup_place(name)
             if info is None:
                 continue
+            span = sent[i:j]
             primary = fold(info.name) == fold(name) or info.kind == "Country"
             before = sent.text[: span.start_char - sent.start_char]
             after = sent.text[span.end_char - sent.start_char :]

@@ -2,21 +2,60 @@
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
+from collections.abc import Iterator
 
 _QUOTES = str.maketrans({"“": '"', "”": '"', "„": '"', "‘": "'", "’": "'", "–": "-", "—": "-", "‐": "-"})
 
 
+_FOLD_QUOTES = re.compile(r"[\"'`]")
+_FOLD_DASH = re.compile(r"\s*-\s*")
+_SPACES = re.compile(r"\s+")
+
+
+@functools.lru_cache(maxsize=65536)
 def fold(text: str) -> str:
     """Accent-, case- and punctuation-insensitive key of a name ("The Łódź " -> "lodz")."""
     s = unicodedata.normalize("NFKD", str(text).translate(_QUOTES))
     s = "".join(c for c in s if not unicodedata.combining(c)).casefold()
-    s = re.sub(r"[\"'`]", "", s)
-    s = re.sub(r"\s*-\s*", " - ", s)
-    s = re.sub(r"\s+", " ", s).strip(" .,;:-")
-    s = re.sub(r"^the ", "", s)
-    return s
+    s = _FOLD_QUOTES.sub("", s)
+    s = _FOLD_DASH.sub(" - ", s)
+    s = _SPACES.sub(" ", s).strip(" .,;:-")
+    return s[4:] if s.startswith("the ") else s
+
+
+def _word_char(ch: str, hyphen: bool) -> bool:
+    return ch.isalnum() or ch == "_" or (hyphen and ch == "-")
+
+
+def word_spans(text: str, word: str, *, ignore_case: bool = False, hyphen: bool = True
+               ) -> Iterator[tuple[int, int]]:
+    """Where `word` is written in `text` as a whole word (not inside a longer word or, with
+    `hyphen`, a hyphenated one), without a regular expression per word: the re module's cache
+    would fill with one-off patterns and keep recompiling the extractor's own."""
+    if not word:
+        return
+    hay, needle = text, word
+    if ignore_case:
+        hay, needle = text.lower(), word.lower()
+        if len(hay) != len(text) or len(needle) != len(word):  # a letter whose case changes length
+            flags = re.IGNORECASE
+            edge = r"[\w-]" if hyphen else r"\w"
+            for m in re.finditer(rf"(?<!{edge}){re.escape(word)}(?!{edge})", text, flags):
+                yield m.span()
+            return
+    start = hay.find(needle)
+    while start >= 0:
+        end = start + len(needle)
+        if (start == 0 or not _word_char(hay[start - 1], hyphen)) and (
+            end == len(hay) or not _word_char(hay[end], hyphen)
+        ):
+            yield start, end
+            start = hay.find(needle, end)
+        else:
+            start = hay.find(needle, start + 1)
 
 
 def squash(text: str) -> str:

@@ -49,20 +49,30 @@ def blank_pipeline(lang: str = "en") -> Any:
     return nlp
 
 
-def parse_lines(nlp: Any, text: str) -> Iterator[Line]:
-    """Parse each non-empty line of `text` on its own: lines are hard sentence boundaries."""
-    offsets: list[tuple[int, str]] = []
+def line_pieces(text: str) -> list[tuple[int, str]]:
+    """The non-empty lines of `text` (stripped, very long ones cut) with their offsets."""
+    pieces: list[tuple[int, str]] = []
     pos = 0
     for raw in text.split("\n"):
         stripped = raw.strip()
         if stripped:
-            offsets.append((pos + raw.index(stripped), stripped))
+            pieces.extend(_chunks(pos + raw.index(stripped), stripped))
         pos += len(raw) + 1
-    pieces: list[tuple[int, str]] = []
-    for offset, line in offsets:
-        pieces.extend(_chunks(offset, line))
-    for (offset, line), doc in zip(pieces, nlp.pipe([t for _, t in pieces]), strict=True):
-        yield Line(offset, line, doc)
+    return pieces
+
+
+def parse_lines(nlp: Any, text: str) -> Iterator[Line]:
+    """Parse each non-empty line of `text` on its own: lines are hard sentence boundaries."""
+    yield from parse_texts(nlp, [text])[0]
+
+
+def parse_texts(nlp: Any, texts: list[str], batch_size: int | None = None) -> list[list[Line]]:
+    """The parsed lines of several texts, all lines going through one `nlp.pipe` call: lines
+    are short, and spaCy is much faster on big batches than on one document's lines at a time."""
+    per_text = [line_pieces(text) for text in texts]
+    flat = [line for pieces in per_text for _, line in pieces]
+    docs = iter(nlp.pipe(flat, batch_size=batch_size))
+    return [[Line(offset, line, next(docs)) for offset, line in pieces] for pieces in per_text]
 
 
 MAX_LINE = 20_000

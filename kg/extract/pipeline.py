@@ -5,7 +5,7 @@ from __future__ import annotations
 import bisect
 import re
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
@@ -14,8 +14,8 @@ from kg.extract import genres, mentions
 from kg.extract.clean import mask_noise
 from kg.extract.dates import DateMention, duration_days, find_dates, iso_month
 from kg.extract.mentions import Cand
-from kg.extract.names import clean_name, fold, initials_match, looks_like_acronym
-from kg.extract.nlp import parse_lines
+from kg.extract.names import clean_name, fold, initials_match, looks_like_acronym, word_spans
+from kg.extract.nlp import Line, parse_texts
 from kg.extract.relations import RelationRules
 from kg.model import Document, Entity, Extraction, Mention, Relation, Span
 
@@ -53,6 +53,31 @@ def default_lookups() -> Lookups:
 def extract_document(document: Document, nlp: Any, lookups: Lookups | None = None) -> Extraction:
     """Extract entities and relations from one document."""
     return DocumentExtractor(document, nlp, lookups or default_lookups()).run()
+
+
+def extract_documents(
+    documents: Sequence[Document], nlp: Any, lookups: Lookups | None = None
+) -> Iterator[Extraction | Exception]:
+    """Extract several documents with one spaCy pass over all their lines, in order; a document
+    whose extraction fails gives its exception instead of stopping the others."""
+    lookups = lookups or default_lookups()
+    extractors: list[DocumentExtractor | Exception] = []
+    for document in documents:
+        try:
+            extractors.append(DocumentExtractor(document, nlp, lookups))
+        except Exception as exc:  # noqa: BLE001 - the caller reports it as this document's failure
+            extractors.append(exc)
+    ready = [x for x in extractors if isinstance(x, DocumentExtractor)]
+    parsed = iter(parse_texts(nlp, [x.text for x in ready]))
+    for extractor in extractors:
+        if isinstance(extractor, Exception):
+            yield extractor
+            continue
+        lines = next(parsed)
+        try:
+            yield extractor.run(lines)
+        except Exception as exc:  # noqa: BLE001 - the caller reports it as this document's failure
+            yield exc
 
 
 class DocumentExtractor:
@@ -109,17 +134,17 @@ class DocumentExtractor:
         self.relations.append(Relation(subj, pred, obj, span, rule, conf, literal, datatype))
 
     # -- pipeline ------------------------------------------------------------
-    def run(self) -> Extraction:
-        """Run every step and return the extraction."""
-        self._sentences()
+    def run(self, lines: list[Line] | None = None) -> Extraction:
+        """Run every step and return the extraction (`lines`: the text's lines already parsed)."""
+        self._sentences(parse_texts(self.nlp, [self.text])[0] if lines is None else lines)
         self._candidates()
         self._select()
         self._entities()
         RelationRules(self).apply()
         return self._result()
 
-    def _sentences(self) -> None:
-        for line in parse_lines(self.nlp, self.text):
+    def _sentences(self, lines: list[Line]) -> None:
+        for line in lines:
             for sent in _merge_open_quotes(list(line.doc.sents)):
                 start = line.offset + sent.start_char
                 end = line.offset + sent.end_char
@@ -325,20 +350,20 @@ class DocumentExtractor:
                     seen[key] = c
         originals = [x for x in self.cands if x.prio >= 60]
         for name, c in seen.items():
-            flags = 0 if (c.type != "Organisation" or any(ch.isupper() for ch in name)) else re.I
-            for m in re.finditer(rf"(?<![\w-]){re.escape(name)}(?![\w-])", self.text, flags):
+            ignore_case = c.type == "Organisation" and not any(ch.isupper() for ch in name)
+            for m_start, m_end in word_spans(self.text, name, ignore_case=ignore_case):
                 inside = any(
-                    x.start <= m.start() and m.end() <= x.end and (x.end - x.start) > len(name) and x.type != c.type
+                    x.start <= m_start and m_end <= x.end and (x.end - x.start) > len(name) and x.type != c.type
                     for x in originals
                 )
                 if inside:
                     continue
-                if not any(x.start == m.start() and x.end == m.end() and x.type == c.type for x in self.cands):
+                if not any(x.start == m_start and x.end == m_end and x.type == c.type for x in self.cands):
                     self.cands.append(
                         Cand(
-                            m.start(),
-                            m.end(),
-                            m.group(0),
+                            m_start,
+                            m_end,
+                            self.text[m_start:m_end],
                             c.type,
                             c.rule,
                             kind=c.kind,
