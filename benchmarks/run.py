@@ -68,7 +68,7 @@ class Config:
     reasoning_sizes: tuple[int, ...]
     owlrl_max_triples: int
     owlrl_cap_s: float
-    spacy_repeats: int = 1
+    ingest_rounds: int = 1  # ingest rounds (each bracketed by bare spaCy runs) up to 500 documents
     quality: bool = True
     seed: int = 0
     extra: dict[str, Any] = field(default_factory=dict)
@@ -77,13 +77,13 @@ class Config:
 QUICK = Config(
     name="quick", ingest_sizes=(30,), query_sizes=(30,), query_repeats=15, query_cap_s=5.0,
     query_budget_s=5.0, rdflib_max_quads=300_000, rdflib_budget_s=2.0, reasoning_sizes=(10_000,),
-    owlrl_max_triples=10_000, owlrl_cap_s=120.0, spacy_repeats=2,
+    owlrl_max_triples=10_000, owlrl_cap_s=120.0, ingest_rounds=3,
 )
 FULL = Config(
     name="full", ingest_sizes=(100, 2000), query_sizes=(100, 2000), query_repeats=20,
     query_cap_s=60.0, query_budget_s=20.0, rdflib_max_quads=300_000, rdflib_budget_s=10.0,
     reasoning_sizes=(10_000, 100_000, 1_000_000), owlrl_max_triples=100_000, owlrl_cap_s=420.0,
-    spacy_repeats=1,
+    ingest_rounds=2,
 )
 SMOKE = Config(
     name="smoke", ingest_sizes=(3,), query_sizes=(3,), query_repeats=2, query_cap_s=0.0,
@@ -210,7 +210,7 @@ def bench_ingest(n: int, work: Path, config: Config) -> dict[str, Any]:
     generate_corpus(n, corpus, seed=config.seed)
     generate_s = time.perf_counter() - start
     args = ["ingest", str(corpus), str(work / f"store-{n}"),
-            "--spacy-repeats", str(config.spacy_repeats)]
+            "--rounds", str(config.ingest_rounds if n <= 500 else 1)]
     if not config.quality:
         args.append("--no-quality")
     result = run_child(args, timeout=max(600.0, n * 5.0))

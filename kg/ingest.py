@@ -318,7 +318,7 @@ def _ingest_into(
 
         docs = [d for _, _, d in readable if d is not None]
         models = [language_pipeline(d.language, settings) for d in docs]
-        outcomes = extract_many(docs, models, workers=workers, scheduler=scheduler)
+        outcomes = extract_many(docs, models, workers=workers, scheduler=scheduler, batch=EXTRACTION_BATCH)
     writer = _Writer(store, settings, report, progress, total)
     try:
         for done, path, document in readable:
@@ -363,6 +363,12 @@ def _ingest_into(
     store.flush()
 
 
+# Documents extracted together (one spaCy pass over their lines; see kg.parallel.extract_many):
+# spaCy gains little beyond a few documents' lines a call, and small batches let the writer
+# thread start early.
+EXTRACTION_BATCH = 8
+
+
 @dataclass
 class _Done:
     """A document through extraction: its triples to write, or why it failed."""
@@ -393,7 +399,8 @@ class _Writer:
         self.scoped = callable(getattr(store, "write", None)) and store.has_graph(store.minter.inferred_graph)
         self.needs_full = False
         self.changed = False
-        self._queue: queue.Queue[_Done | None] = queue.Queue(maxsize=8)
+        # Room for several extraction batches: the writer works through them while the next is parsed.
+        self._queue: queue.Queue[_Done | None] = queue.Queue(maxsize=8 * EXTRACTION_BATCH)
         self._error: BaseException | None = None
         self._thread = threading.Thread(target=self._run, name="kg-ingest-writer", daemon=True)
         self._thread.start()

@@ -9,7 +9,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from rapidfuzz import fuzz
+from rapidfuzz import fuzz, process
 from rdflib import URIRef
 
 from kg.extract.names import fold, squash
@@ -38,6 +38,8 @@ NATIVE_AUTHORITY = {
     "SI": "Mestna občina {}",
     "FI": "{} kaupunki",
 }
+# "Title: subtitle": the title is what identifies an event.
+_SUBTITLE = re.compile(r"\s*:\s+")
 ORG_KINDS = ("LocalAuthority", "NGO", "InternationalOrganisation", "PublicBody", "ResearchOrganisation")
 
 
@@ -80,6 +82,10 @@ class Resolver:
         self.by_name: dict[tuple[str, str], list[tuple[URIRef, str]]] = {}
         self.by_squash: dict[tuple[str, str], list[tuple[URIRef, str]]] = {}
         self.known: dict[URIRef, _Known] = {}
+        # Event names long enough for fuzzy matching, in the order they were first seen, with
+        # their short form (before a ": subtitle"): matched all at once by rapidfuzz.
+        self._event_names: list[str] = []
+        self._event_shorts: list[str] = []
         if store is not None:
             self._load(store)
 
@@ -108,7 +114,13 @@ class Resolver:
             if typ == "Event" and not _distinctive_event_name(n):
                 continue
             known.names.add(n)
-            entries = self.by_name.setdefault((typ, fold(n)), [])
+            key = (typ, fold(n))
+            entries = self.by_name.get(key)
+            if entries is None:
+                entries = self.by_name[key] = []
+                if typ == "Event" and len(key[1]) >= 8:
+                    self._event_names.append(key[1])
+                    self._event_shorts.append(_SUBTITLE.split(key[1])[0])
             if (iri, source) not in entries:
                 entries.append((iri, source))
             sq = squash(n)
@@ -209,18 +221,18 @@ class Resolver:
         return self._minted(ent, doc_id), "new"
 
     def _fuzzy_event(self, names: list[str], own: str) -> tuple[URIRef, str] | None:
-        """Event titles that differ by an inflection ("Voice matters" / "Voices matter")."""
+        """Event titles that differ by an inflection ("Voice matters" / "Voices matter"): the
+        first known event title, in the order seen, at least 90% similar."""
         for n in names:
-            short = fold(re.split(r"\s*:\s+", n)[0])
+            short = fold(_SUBTITLE.split(n)[0])
             if len(short) < 8:
                 continue
-            for (typ, known_name), entries in self.by_name.items():
-                if typ != "Event" or len(known_name) < 8:
-                    continue
-                known_short = re.split(r"\s*:\s+", known_name)[0]
-                iri = self._find(entries, own)
-                if iri is not None and fuzz.ratio(short, known_short) >= 90:
-                    return iri, f"similar-title:{n}~{known_short}"
+            similar = process.extract(short, self._event_shorts, scorer=fuzz.ratio, score_cutoff=90,
+                                      limit=None)
+            for _, _, index in sorted(similar, key=lambda match: match[2]):
+                iri = self._find(self.by_name[("Event", self._event_names[index])], own)
+                if iri is not None:
+                    return iri, f"similar-title:{n}~{self._event_shorts[index]}"
         return None
 
 

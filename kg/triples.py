@@ -182,19 +182,22 @@ def _nif_string(
 
 def entity_themes(ent: object) -> list[URIRef]:
     """Themes of an entity: the theme scheme's keywords matched in the sentences that mention it
-    (see kg.themes)."""
+    (see kg.themes), most hits first."""
     sentences = {m.sentence.text for m in ent.mentions}  # type: ignore[attr-defined]
-    if not sentences:
-        return []
-    return list(_themes_of(" \n".join(sorted(sentences))))
+    hits: dict[URIRef, int] = {}
+    for sentence in sentences:
+        for theme, n in _theme_hits(sentence):
+            hits[theme] = hits.get(theme, 0) + n
+    return [t for t, _ in sorted(hits.items(), key=lambda tn: (-tn[1], str(tn[0])))]
 
 
-@functools.lru_cache(maxsize=4096)
-def _themes_of(text: str) -> tuple[URIRef, ...]:
-    """The shipped scheme's themes of a text (entities of a sentence share it: matched once)."""
-    from kg.themes import assign_themes, load_scheme
+@functools.lru_cache(maxsize=8192)
+def _theme_hits(sentence: str) -> tuple[tuple[URIRef, int], ...]:
+    """Keyword hits of each theme of the shipped scheme in a sentence (the entities of a sentence
+    share it: matched once)."""
+    from kg.themes import count_theme_hits, load_scheme
 
-    return tuple(assign_themes(text, load_scheme()))
+    return tuple(count_theme_hits(sentence, load_scheme()).items())
 
 
 def _place_facts(s: URIRef, info: object, out: list[Triple]) -> None:

@@ -50,6 +50,17 @@ def default_lookups() -> Lookups:
     return Lookups(place=lookup_place, demonym=country_by_demonym, country_by_code=country_by_code)
 
 
+def warm_up() -> None:
+    """Load what extraction loads on first use (the gazetteer, the reference names' regex, the
+    theme scheme), so that the first document of a run does not pay for it."""
+    from kg.reference.places import lookup_place
+    from kg.themes import load_scheme
+
+    lookup_place("Paris")
+    mentions.find_reference("", 0)
+    load_scheme()
+
+
 def extract_document(document: Document, nlp: Any, lookups: Lookups | None = None) -> Extraction:
     """Extract entities and relations from one document."""
     return DocumentExtractor(document, nlp, lookups or default_lookups()).run()
