@@ -239,7 +239,10 @@ def query_cases(store: Any) -> list[dict[str, Any]]:
         "name": "_small_labels",
         "sparql": "PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>\n"
                   "SELECT ?s ?label WHERE { ?s rdfs:label ?label } ORDER BY ?s LIMIT 10",
-        "saved": None, "values": {}, "note": "tiny query: the fixed cost of each path",
+        "saved": None, "values": {}, "note": "every label sorted: small answer, whole-store scan",
+    }, {
+        "name": "_floor", "sparql": "SELECT * WHERE { }", "saved": None, "values": {},
+        "note": "no work at all: the fixed cost of a request on each path",
     }]
     for query in list_queries():
         if query.handler:

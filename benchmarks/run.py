@@ -76,8 +76,8 @@ class Config:
 
 QUICK = Config(
     name="quick", ingest_sizes=(30,), query_sizes=(30,), query_repeats=15, query_cap_s=5.0,
-    query_budget_s=5.0, rdflib_max_quads=300_000, rdflib_budget_s=2.0, reasoning_sizes=(10_000,),
-    owlrl_max_triples=10_000, owlrl_cap_s=120.0, ingest_rounds=3,
+    query_budget_s=5.0, rdflib_max_quads=300_000, rdflib_budget_s=2.0, reasoning_sizes=(5_000,),
+    owlrl_max_triples=5_000, owlrl_cap_s=120.0, ingest_rounds=3,
 )
 FULL = Config(
     name="full", ingest_sizes=(100, 2000), query_sizes=(100, 2000), query_repeats=20,
@@ -288,9 +288,25 @@ def query_summary(rows: list[dict[str, Any]]) -> dict[str, Any]:
              and r["direct"]["p50"] <= SMALL_QUERY_MS]
     out["ratio"] = round(statistics.median(ratios), 2) if ratios else None
     out["ratio_max"] = max(ratios) if ratios else None
-    out["small_queries"] = len(small)
+    # The target's figure: the typical small query, i.e. the median p50 of the saved queries
+    # that take pyoxigraph at most SMALL_QUERY_MS, through /sparql and directly.
+    small_rows = [r for r in timed if "endpoint_ratio" in r and r["direct"]["p50"] <= SMALL_QUERY_MS
+                  and not r["query"].startswith("_")]
+    out["small_queries"] = [r["query"] for r in small_rows]
+    if small_rows:
+        direct = statistics.median(r["direct"]["p50"] for r in small_rows)
+        endpoint = statistics.median(r["endpoint"]["p50"] for r in small_rows)
+        out["small_direct_ms_p50"] = round(direct, 3)
+        out["small_endpoint_ms_p50"] = round(endpoint, 3)
+        out["small_ratio"] = round(endpoint / direct, 2)
+    else:
+        out["small_direct_ms_p50"] = out["small_endpoint_ms_p50"] = out["small_ratio"] = None
     out["small_ratio_median"] = round(statistics.median(small), 2) if small else None
     out["small_ratio_max"] = max(small) if small else None
+    # The fixed cost of a request: `SELECT * WHERE { }` through /sparql (HTTP, Flask, a query worker).
+    floor = next((r for r in timed if r["query"] == "_floor" and "endpoint" in r), None)
+    out["floor_endpoint_ms_p50"] = floor["endpoint"]["p50"] if floor else None
+    out["floor_direct_ms_p50"] = floor["direct"]["p50"] if floor else None
     rd = [r["rdflib_ratio"] for r in timed if "rdflib_ratio" in r]
     out["rdflib_ratio"] = round(statistics.median(rd), 2) if rd else None
     mem = [r["endpoint_ratio_mem"] for r in timed if "endpoint_ratio_mem" in r]
@@ -513,9 +529,14 @@ def _collect_queries(results: dict[str, Any], rows: list[dict[str, Any]]) -> Non
     first = rows[0]["summary"]
     results["endpoint"] = {
         "documents": rows[0]["documents"],
-        "direct_ms_p50": first["direct_ms_p50"],
-        "endpoint_ms_p50": first["endpoint_ms_p50"],
-        "ratio": first["ratio"],
+        "queries": f"saved queries of at most {SMALL_QUERY_MS:g} ms on pyoxigraph: "
+                   + ", ".join(first.get("small_queries") or []),
+        "direct_ms_p50": first.get("small_direct_ms_p50"),
+        "endpoint_ms_p50": first.get("small_endpoint_ms_p50"),
+        "ratio": first.get("small_ratio"),
+        "per_query_ratio_max": first.get("small_ratio_max"),
+        "floor_ms_p50": first.get("floor_endpoint_ms_p50"),
+        "all_queries_ratio": first.get("ratio"),
         "endpoint_error": rows[0].get("endpoint_error"),
         "sizes": rows,
     }
@@ -539,17 +560,19 @@ def targets(results: dict[str, Any]) -> dict[str, Any]:
     ep = results["endpoint"]["sizes"][0]["summary"]
     fast_1m = [r for r in results["reasoning"] if r["engine"] == "fast"
                and r["triples"] >= 900_000]
-    small = ep.get("small_ratio_max")
+    small = ep.get("small_ratio")
     return {
         "pipeline_vs_spacy": {
             "target": f">= {TARGETS['pipeline_vs_spacy']:.2f} of bare spaCy words/s",
             "measured": ing["ratio"], "met": ing["ratio"] >= TARGETS["pipeline_vs_spacy"]},
         "endpoint_overhead": {
             "target": f"endpoint p50 <= {TARGETS['endpoint_overhead']:.0f}x direct pyoxigraph "
-                      f"on small queries (direct p50 <= {SMALL_QUERY_MS:.0f} ms)",
-            "measured_max": small, "measured_median": ep.get("small_ratio_median"),
-            "measured_max_vs_in_memory": ep.get("small_ratio_mem_max"),
-            "measured_median_vs_in_memory": ep.get("small_ratio_mem_median"),
+                      f"on small queries (median p50 of the saved queries of at most "
+                      f"{SMALL_QUERY_MS:.0f} ms on pyoxigraph)",
+            "measured": small, "per_query_max": ep.get("small_ratio_max"),
+            "per_query_median": ep.get("small_ratio_median"),
+            "per_query_max_vs_in_memory": ep.get("small_ratio_mem_max"),
+            "floor_ms": ep.get("floor_endpoint_ms_p50"),
             "met": None if small is None else small <= TARGETS["endpoint_overhead"]},
         "reasoning_1m": {
             "target": f"fast engine <= {TARGETS['reasoning_1m_seconds']:.0f} s at 1M triples",
@@ -593,8 +616,13 @@ def _fmt_queries(q: dict[str, Any]) -> str:
             f"{r.get('saved', {}).get('p50', '-')} / {rd.get('p50', rd.get('skipped', '-'))} "
             f"({r.get('rdflib_ratio', '-')})")
     s = q["summary"]
-    lines.append(f"  median p50: direct {s['direct_ms_p50']} ms, endpoint {s['endpoint_ms_p50']}"
-                 f" ms, ratio {s['ratio']} (small queries max {s['small_ratio_max']}); in-memory "
+    lines.append(f"  small queries ({len(s['small_queries'])}: direct p50 <= {SMALL_QUERY_MS:g} ms): "
+                 f"median p50 direct {s['small_direct_ms_p50']} ms, endpoint "
+                 f"{s['small_endpoint_ms_p50']} ms, ratio {s['small_ratio']} (per query: median "
+                 f"{s['small_ratio_median']}, max {s['small_ratio_max']}); fixed cost of a request "
+                 f"(SELECT * WHERE {{ }}): endpoint {s['floor_endpoint_ms_p50']} ms, direct {s['floor_direct_ms_p50']} ms")
+    lines.append(f"  all queries, median p50: direct {s['direct_ms_p50']} ms, endpoint {s['endpoint_ms_p50']}"
+                 f" ms, ratio {s['ratio']}; in-memory "
                  f"{s['direct_mem_ms_p50']} ms, ratio {s['ratio_mem']} (small max "
                  f"{s['small_ratio_mem_max']}); json "
                  f"{s['json_ms_p50']} ms, flask test client {s['flask_ms_p50']} ms; rdflib "
@@ -629,8 +657,10 @@ def print_summary(results: dict[str, Any], echo: Callable[[str], None] = print) 
     echo(f"ingest     pipeline {ing['pipeline_words_per_s']:.0f} words/s vs spaCy "
          f"{ing['spacy_words_per_s']:.0f} words/s: ratio {ing['ratio']:.2f} "
          f"({ing['documents']} docs)")
-    echo(f"endpoint   median p50 {ep['endpoint_ms_p50']} ms vs direct {ep['direct_ms_p50']} ms:"
-         f" ratio {ep['ratio']} ({ep['documents']} docs)")
+    echo(f"endpoint   small queries, median p50 {ep['endpoint_ms_p50']} ms vs direct "
+         f"{ep['direct_ms_p50']} ms: ratio {ep['ratio']} (per query max {ep['per_query_ratio_max']}; "
+         f"a request's fixed cost {ep['floor_ms_p50']} ms; all queries {ep['all_queries_ratio']}; "
+         f"{ep['documents']} docs)")
     echo(f"store      replace_graph {sw['replace_graph_quads_per_s']:.0f} quads/s vs bulk_load "
          f"{sw['bulk_load_quads_per_s']:.0f} quads/s: ratio {sw['ratio']:.2f}")
     for r in results["reasoning"]:
@@ -686,11 +716,14 @@ def results_table(results: dict[str, Any]) -> str:
     for q in results.get("endpoint", {}).get("sizes", []):
         s = q["summary"]
         rows.append(
-            f"| query p50 (median of {s['queries']} queries), {q['documents']} docs, "
-            f"{q['quads']} quads | endpoint {s['endpoint_ms_p50']} ms | direct "
-            f"{s['direct_ms_p50']} ms (in-memory {s.get('direct_mem_ms_p50')} ms), rdflib "
-            f"{s['rdflib_ms_p50']} ms | {s['ratio']} (small queries: median "
-            f"{s['small_ratio_median']}, max {s['small_ratio_max']}) |")
+            f"| small queries p50 ({len(s['small_queries'])} saved queries under {SMALL_QUERY_MS:g} ms), "
+            f"{q['documents']} docs, {q['quads']} quads | endpoint {s['small_endpoint_ms_p50']} ms | "
+            f"direct {s['small_direct_ms_p50']} ms | {s['small_ratio']} (per query max "
+            f"{s['small_ratio_max']}; a request's fixed cost {s['floor_endpoint_ms_p50']} ms) |")
+        rows.append(
+            f"| all queries p50 (median of {s['queries']}), {q['documents']} docs | endpoint "
+            f"{s['endpoint_ms_p50']} ms | direct {s['direct_ms_p50']} ms (in-memory "
+            f"{s.get('direct_mem_ms_p50')} ms), rdflib {s['rdflib_ms_p50']} ms | {s['ratio']} |")
     fast = {r["triples"]: r for r in results.get("reasoning", []) if r["engine"] == "fast"}
     for r in results.get("reasoning", []):
         if r["engine"] != "owlrl":
