@@ -82,7 +82,7 @@ QUICK = Config(
 FULL = Config(
     name="full", ingest_sizes=(100, 2000), query_sizes=(100, 2000), query_repeats=20,
     query_cap_s=60.0, query_budget_s=20.0, rdflib_max_quads=300_000, rdflib_budget_s=10.0,
-    reasoning_sizes=(10_000, 100_000, 1_000_000), owlrl_max_triples=100_000, owlrl_cap_s=420.0,
+    reasoning_sizes=(10_000, 100_000, 1_000_000), owlrl_max_triples=100_000, owlrl_cap_s=300.0,
     ingest_rounds=2,
 )
 SMOKE = Config(
