@@ -620,7 +620,8 @@ def _fmt_queries(q: dict[str, Any]) -> str:
                  f"median p50 direct {s['small_direct_ms_p50']} ms, endpoint "
                  f"{s['small_endpoint_ms_p50']} ms, ratio {s['small_ratio']} (per query: median "
                  f"{s['small_ratio_median']}, max {s['small_ratio_max']}); fixed cost of a request "
-                 f"(SELECT * WHERE {{ }}): endpoint {s['floor_endpoint_ms_p50']} ms, direct {s['floor_direct_ms_p50']} ms")
+                 f"(SELECT * WHERE {{ }}): endpoint {s['floor_endpoint_ms_p50']} ms, "
+                 f"direct {s['floor_direct_ms_p50']} ms")
     lines.append(f"  all queries, median p50: direct {s['direct_ms_p50']} ms, endpoint {s['endpoint_ms_p50']}"
                  f" ms, ratio {s['ratio']}; in-memory "
                  f"{s['direct_mem_ms_p50']} ms, ratio {s['ratio_mem']} (small max "
