@@ -34,11 +34,6 @@ def _failure(exc: Exception) -> KGError:
     return KGError(f"extraction failed: {type(exc).__name__}: {exc}")
 
 
-def extract_one(document: Document, model: str) -> Outcome:
-    """Extract one document in this process (loads the pipeline once per process)."""
-    return extract_batch([document], [model])[0]
-
-
 def extract_batch(documents: Sequence[Document], models: Sequence[str]) -> list[Outcome]:
     """Extract documents in this process, in order, with one spaCy pass over the lines of all
     those that share a pipeline; a failing document gives its error and the others go on."""

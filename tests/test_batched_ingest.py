@@ -21,7 +21,7 @@ from rdflib import Literal, URIRef
 from rdflib.namespace import DCTERMS, RDF, RDFS
 
 from kg.extract.names import word_spans
-from kg.extract.nlp import MAX_LINE, blank_pipeline, line_pieces, parse_lines, parse_texts
+from kg.extract.nlp import MAX_LINE, blank_pipeline, line_pieces, parse_texts
 from kg.ingest import Steps, ingest
 from kg.model import Document, Entity, Extraction
 from kg.namespaces import IKG, CachedNamespace, cached
@@ -45,7 +45,7 @@ def test_lines_of_many_texts_parse_like_one_text_at_a_time() -> None:
     together = parse_texts(nlp, TEXTS)
     assert len(together) == len(TEXTS)
     for text, lines in zip(TEXTS, together, strict=True):
-        alone = list(parse_lines(nlp, text))
+        alone = parse_texts(nlp, [text])[0]
         assert [(x.offset, x.text, x.doc.text) for x in lines] == [(x.offset, x.text, x.doc.text) for x in alone]
         for line in lines:  # each line is where its offset says
             assert text[line.offset: line.offset + len(line.text)] == line.text

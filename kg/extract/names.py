@@ -30,6 +30,14 @@ def _word_char(ch: str, hyphen: bool) -> bool:
     return ch.isalnum() or ch == "_" or (hyphen and ch == "-")
 
 
+def starts_with_word(text: str, prefix: str) -> bool:
+    """`text` starts with `prefix` followed by a word boundary (the regex `prefix\\b`)."""
+    if not prefix or not text.startswith(prefix):
+        return False
+    after = text[len(prefix)] if len(text) > len(prefix) else ""
+    return _word_char(prefix[-1], False) != (bool(after) and _word_char(after, False))
+
+
 def word_spans(text: str, word: str, *, ignore_case: bool = False, hyphen: bool = True
                ) -> Iterator[tuple[int, int]]:
     """Where `word` is written in `text` as a whole word (not inside a longer word or, with

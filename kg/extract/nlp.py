@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import functools
 import logging
-from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -59,11 +58,6 @@ def line_pieces(text: str) -> list[tuple[int, str]]:
             pieces.extend(_chunks(pos + raw.index(stripped), stripped))
         pos += len(raw) + 1
     return pieces
-
-
-def parse_lines(nlp: Any, text: str) -> Iterator[Line]:
-    """Parse each non-empty line of `text` on its own: lines are hard sentence boundaries."""
-    yield from parse_texts(nlp, [text])[0]
 
 
 def parse_texts(nlp: Any, texts: list[str], batch_size: int | None = None) -> list[list[Line]]:

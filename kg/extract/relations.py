@@ -11,7 +11,7 @@ import re
 from typing import TYPE_CHECKING, Any
 
 from kg.extract.mentions import EVENT_WORDS, ROLE_WORDS, UNNAMED_OK, event_anaphors
-from kg.extract.names import fold, has_org_word, title_case, word_spans
+from kg.extract.names import fold, has_org_word, starts_with_word, title_case, word_spans
 from kg.model import Mention
 
 if TYPE_CHECKING:
@@ -1066,7 +1066,7 @@ class RelationRules:
                 if org.type != "Organisation":
                     continue
                 for n in org.acronyms | {org.name}:
-                    if len(n) >= 3 and _starts_with_word(ent.name, n):
+                    if len(n) >= 3 and starts_with_word(ent.name, n):
                         ex.add_relation(
                             key,
                             "organisedBy",
@@ -1155,18 +1155,6 @@ _MODIFIERS = re.compile(
     r"^(?:(?:first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth|eleventh|twelfth|last|final|\d+(?:st|nd|rd|th)|one|two|three|four|five|(?:one|two|three|four|five|\d)-day|half-day|full-day)\s+)+",
     re.I,
 )
-
-
-def _is_word_char(ch: str) -> bool:
-    return ch.isalnum() or ch == "_"
-
-
-def _starts_with_word(text: str, prefix: str) -> bool:
-    """`text` starts with `prefix` followed by a word boundary (the regex `prefix\\b`)."""
-    if not prefix or not text.startswith(prefix):
-        return False
-    after = text[len(prefix)] if len(text) > len(prefix) else ""
-    return _is_word_char(prefix[-1]) != (bool(after) and _is_word_char(after))
 
 
 def _strip_modifiers(name: str) -> str:
