@@ -16,6 +16,7 @@ from kg.extract.dates import DateMention, duration_days, find_dates, iso_month
 from kg.extract.mentions import Cand
 from kg.extract.names import clean_name, fold, initials_match, looks_like_acronym, word_spans
 from kg.extract.nlp import Line, parse_texts
+from kg.extract.partners import PartnerStage
 from kg.extract.relations import RelationRules
 from kg.model import Document, Entity, Extraction, Mention, Relation, Span
 
@@ -152,6 +153,7 @@ class DocumentExtractor:
         self._select()
         self._entities()
         RelationRules(self).apply()
+        PartnerStage(self).apply()
         return self._result()
 
     def _sentences(self, lines: list[Line]) -> None:

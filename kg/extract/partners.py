@@ -1,0 +1,364 @@
+"""Partners from the page's layout and enumerations.
+
+Runs after the sentence rules, on the entities they found. It reads:
+- the page's title line ("SHORT – Long title") for the project the page is about;
+- heading blocks ("Partners", "Project leader") and unheaded runs of organisation lines;
+- enumerations in sentences that speak of partners ("brings together A, B and C",
+  "9 partners from five countries: A and B from Italy; C from Austria");
+and adds the organisations as partners (the lead as coordinator) with the places written after
+them ("Name (Italy)", "Name – Italy", "Name, City (Country)").
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any
+
+from kg.extract import layout
+from kg.extract.genres import split_list
+from kg.extract.names import clean_name, fold, has_org_word, looks_like_acronym, org_kind
+
+if TYPE_CHECKING:
+    from kg.extract.pipeline import DocumentExtractor, Sentence
+    from kg.model import Entity
+
+_NOT_ORG_START = re.compile(
+    r"(?i)^(?:the\s+)?(?:\d+|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|several|many|other|"
+    r"all|some|partners?|participants?|students?|people|citizens|experts|stakeholders|representatives|"
+    r"staff|teachers|young|youth|local|national|european|international)\b(?!\s+(?:of|for)\b)"
+)
+_LOWER_WORDS_OK = {"of", "for", "and", "the", "in", "on", "de", "del", "della", "di", "da", "do", "des", "du",
+                   "la", "le", "les", "el", "y", "e", "et", "und", "für", "zur", "zum", "van", "voor", "en",
+                   "per", "lo", "al", "to", "with", "a", "an", "sprog", "kompetence", "pour", "tout", "au", "long",
+                   "vie", "dla", "na", "i", "za", "von", "der", "das", "die"}
+
+
+class PartnerStage:
+    """Adds partners, coordinators and their places from layout and enumerations."""
+
+    def __init__(self, ex: DocumentExtractor) -> None:
+        self.ex = ex
+        self.project: str | None = None
+
+    # -- entry ----------------------------------------------------------------
+    def apply(self) -> None:
+        """Run the stage."""
+        self.project = self._main_project()
+        if self.project is None:
+            return
+        self._heading_blocks()
+        self._prose_enumerations()
+
+    # -- the page's project ------------------------------------------------------
+    def _main_project(self) -> str | None:
+        ex = self.ex
+        projects = [e for e in ex.entities.values() if e.type == "Project"]
+        titled = self._title_project(projects)
+        if titled is not None:
+            return titled
+        if not projects:
+            return None
+        return max(projects, key=lambda e: (len(e.mentions), -min((m.start for m in e.mentions), default=0))).key
+
+    def _title_project(self, projects: list[Entity]) -> str | None:
+        """ "SHORT – Long title" in the page's first lines names its project when SHORT is written
+        again in the body or is written like an acronym."""
+        ex = self.ex
+        for line in layout.title_lines(ex.text):
+            split = layout.title_name(line.text)
+            if split is None:
+                continue
+            short, long = split
+            if ex.place(short) is not None or short.lower() in ("project", "news", "event", "webinar", "update"):
+                continue
+            body = ex.text[line.end :]
+            again = len(re.findall(rf"(?<![\w-]){re.escape(short)}(?![\w-])", body, re.I))
+            if not (again or looks_like_acronym(short)):
+                continue
+            known = next((e for e in projects if fold(short) in {fold(n) for n in e.all_names()}), None)
+            if known is None:
+                other = self._entity_named(short)
+                if other is not None and other.type != "Project":
+                    continue
+                known = ex.new_entity(f"Project:{fold(short)}", "Project", short, rule="layout:title", conf=0.8)
+            s = ex.sentence_at(line.start)
+            lead = line.text.index(short)
+            if s is not None:
+                ex.new_entity(known.key, "Project", short, rule="layout:title", sentence=s,
+                              start=line.start + lead, end=line.start + lead + len(short))
+            known.names.add(clean_name(f"{short} – {long}"))
+            if not re.search(r"(?i)\b(?:kick-?off|meeting|conference|webinar|workshop|started|starts|launched)\b", long):
+                known.names.add(clean_name(long))
+                known.attrs.setdefault("full_title", clean_name(long))
+            return known.key
+        return None
+
+    # -- entities ------------------------------------------------------------------
+    def _entity_named(self, name: str) -> Entity | None:
+        key = fold(name)
+        for e in self.ex.entities.values():
+            if e.type in ("Organisation", "Project", "FundingProgramme", "Person", "Event") and key in {
+                fold(n) for n in e.all_names()
+            }:
+                return e
+        return None
+
+    def _place_info(self, text: str) -> Any:
+        t = text.strip()
+        if re.fullmatch(r"[A-Z]{2,3}", t):
+            return self.ex.lk.country_by_code("GB" if t == "UK" else "GR" if t == "EL" else t)
+        return self.ex.place(t)
+
+    def _is_place(self, text: str) -> bool:
+        return self._place_info(text) is not None
+
+    def _looks_like_org(self, name: str) -> bool:
+        words = name.split()
+        if not words or len(words) > 14 or len(name) < 2:
+            return False
+        if not (name[0].isupper() or name[0].isdigit() or name[0] == "@"):
+            return False
+        if _NOT_ORG_START.match(name):
+            return False
+        lower = [w for w in words if w[:1].islower() and w.lower() not in _LOWER_WORDS_OK]
+        return len(lower) <= max(1, len(words) // 4)
+
+    def _org(self, name: str, start: int, rule: str) -> str | None:
+        """The organisation entity named `name` at `start` (found or made)."""
+        ex = self.ex
+        name = clean_name(name)
+        if not name or not self._looks_like_org(name):
+            return None
+        known = self._entity_named(name)
+        if known is not None and known.type != "Organisation":
+            return None
+        if known is None:
+            covering = [k for (s, e), k in ex.mention_key.items() if s <= start < e and k in ex.entities]
+            org = [k for k in covering if ex.entities[k].type == "Organisation"]
+            if org:
+                return org[0]
+            if any(ex.entities[k].type in ("Project", "Person", "FundingProgramme", "Event") for k in covering):
+                return None
+            info = None if (name.isupper() and len(name) <= 8) else self._place_info(name)
+            if info is not None:
+                if info.kind != "City":
+                    return None
+                return self._local_authority(info, start, name)
+        sent = ex.sentence_at(start)
+        key = known.key if known is not None else f"Organisation:{fold(name)}"
+        acronym = looks_like_acronym(name) and len(name) <= 10
+        ent = ex.new_entity(key, "Organisation", "" if acronym else name, kind=org_kind(name), rule=rule, conf=0.75)
+        if acronym:
+            ent.acronyms.add(name)
+            if not ent.name:
+                ent.name = name
+        if sent is not None and not any(m.start == start for m in ent.mentions):
+            ex.new_entity(key, "Organisation", "", rule=rule, sentence=sent, start=start, end=start + len(name))
+            ex.mention_key[(start, start + len(name))] = key
+        return key
+
+    def _local_authority(self, info: Any, start: int, surface: str) -> str:
+        """A city standing for its local authority in a partner list ("Lead partner: Arden")."""
+        ex = self.ex
+        key = f"la:{info.geonames_id}"
+        ent = ex.new_entity(key, "Organisation", "", kind="LocalAuthority", rule="layout:city-partner", conf=0.7,
+                            city=info)
+        if not ent.name:
+            ent.name = f"Municipality of {info.name}"
+            ent.names.add(ent.name)
+        ent.names.add(surface)
+        sent = ex.sentence_at(start)
+        if sent is not None:
+            ex.new_entity(key, "Organisation", "", rule="layout:city-partner", sentence=sent, start=start,
+                          end=start + len(surface))
+        self._located(key, info, sent, "layout:city-partner")
+        return key
+
+    def _located(self, org: str, info: Any, sent: Sentence | None, rule: str) -> None:
+        ex = self.ex
+        if info is None:
+            return
+        pkey = f"place:{info.geonames_id}"
+        ex.new_entity(pkey, "Place", info.name, kind=info.kind, rule=rule, place=info)
+        ex.add_relation(org, "locatedIn", pkey, sent, rule, 0.8)
+
+    def _partner(self, item: layout.Item, lead: bool, rule: str) -> str | None:
+        """Record one list item as a partner (the lead as coordinator) with its places."""
+        ex = self.ex
+        name = item.name
+        if re.search(r"(?i)\b(?:lead(?:ing)? partner|coordinator|project leader)\b", item.note):
+            lead = True
+        org = self._org(name, item.start, rule)
+        if org is None or self.project is None:
+            return None
+        sent = ex.sentence_at(item.start)
+        ex.add_relation(self.project, "hasPartner", org, sent, rule, 0.8)
+        if lead:
+            ex.add_relation(self.project, "coordinator", org, sent, rule, 0.75)
+        infos = [self._place_info(p) for p in item.places]
+        for info in infos:
+            self._located(org, info, sent, rule + "-place")
+        cities = [i for i in infos if i is not None and i.kind == "City"]
+        countries = [i for i in infos if i is not None and i.kind == "Country"]
+        for city in cities:
+            for country in countries:
+                ex.add_relation(f"place:{city.geonames_id}", "locatedIn", f"place:{country.geonames_id}", sent,
+                                rule + "-place", 0.8)
+        return org
+
+    # -- blocks ------------------------------------------------------------------------
+    def _heading_blocks(self) -> None:
+        for block in layout.blocks(self.ex.text):
+            if block.role == "run":
+                self._run(block)
+                continue
+            for line in block.items:
+                self._line_items(line, lead=block.role == "lead", rule=f"layout:{block.role}")
+
+    def _line_items(self, line: layout.Line, lead: bool, rule: str) -> None:
+        parts = split_list(line.text) if (";" in line.text or line.text.count(",") >= 2) else [(0, line.text)]
+        if len(parts) > 1 and all(self._is_place(p.strip(" .")) for _, p in parts[1:]):
+            parts = [(0, line.text)]  # "Name, City, Country"
+        for off, part in parts:
+            item = layout.split_item(part, line.start + off, self._is_place)
+            self._partner(item, lead, rule)
+
+    def _run(self, block: layout.Block) -> None:
+        """An unheaded run of short lines is a partner list when most of its lines are organisations."""
+        ex = self.ex
+        items = [layout.split_item(line.text, line.start, self._is_place) for line in block.items]
+        orgish = [it for it in items if self._orgish(it)]
+        if len(orgish) < 3 or len(orgish) < 0.6 * len(items):
+            return
+        for it in orgish:
+            self._partner(it, False, "layout:run")
+        del ex  # the run adds through _partner
+
+    def _orgish(self, item: layout.Item) -> bool:
+        name = clean_name(item.name)
+        if not self._looks_like_org(name) or len(name.split()) > 10:
+            return False
+        known = self._entity_named(name)
+        if known is not None:
+            return known.type == "Organisation"
+        if self._is_place(name):
+            return False
+        return bool(item.places) or has_org_word(name) or org_kind(name) is not None
+
+    # -- prose ---------------------------------------------------------------------------
+    def _prose_enumerations(self) -> None:
+        ex = self.ex
+        partner_cue = layout.cue_regex("partner_prose")
+        lead_cue = layout.cue_regex("lead_prose")
+        funding_cue = layout.cue_regex("funding_prose")
+        for s in ex.sentences:
+            text = s.span.text
+            cue = partner_cue.search(text)
+            lead = lead_cue.search(text)
+            if cue is None and lead is None:
+                continue
+            if self._other_project(s):
+                continue
+            cut = [m.start() for m in funding_cue.finditer(text)]
+            start_at = min(m.start() for m in (cue, lead) if m is not None)
+            body_start = text.find(":", start_at)
+            body_start = body_start + 1 if body_start >= 0 else start_at
+            keys = self._orgs_in(s, cut)
+            lead_keys = self._lead_orgs(s, lead, cut) if lead else set()
+            for key in keys:
+                ex.add_relation(self.project, "hasPartner", key, s, "prose:partners", 0.7)  # type: ignore[arg-type]
+            for key in lead_keys:
+                ex.add_relation(self.project, "hasPartner", key, s, "prose:lead", 0.75)  # type: ignore[arg-type]
+                ex.add_relation(self.project, "coordinator", key, s, "prose:lead", 0.75)  # type: ignore[arg-type]
+            self._enumerated_items(s, body_start, cut)
+
+    def _other_project(self, s: Sentence) -> bool:
+        """The sentence names a project that is not the page's."""
+        ex = self.ex
+        for (a, b), key in ex.mention_key.items():
+            if s.span.start <= a < s.span.end and key in ex.entities:
+                if ex.entities[key].type == "Project" and key != self.project:
+                    return True
+        return False
+
+    def _orgs_in(self, s: Sentence, cut: Iterable[int]) -> set[str]:
+        ex = self.ex
+        cuts = sorted(cut)
+        out = set()
+        for (a, b), key in ex.mention_key.items():
+            if not (s.span.start <= a < s.span.end) or key not in ex.entities:
+                continue
+            if ex.entities[key].type != "Organisation":
+                continue
+            rel = a - s.span.start
+            if any(c < rel and not re.search(r"[;:]", s.span.text[c:rel]) for c in cuts):
+                continue  # inside a "funded by …" clause
+            out.add(key)
+        return out
+
+    def _lead_orgs(self, s: Sentence, lead: re.Match[str], cut: Iterable[int]) -> set[str]:
+        """Organisations next to a lead cue: right after "led by", or the subject of "is the leading partner"."""
+        ex = self.ex
+        text = s.span.text
+        out = set()
+        after_cue = lead.group(0).lower().endswith("by")
+        window = (lead.end(), lead.end() + 120) if after_cue else (max(0, lead.start() - 120), lead.start())
+        best: tuple[int, str] | None = None
+        for (a, b), key in ex.mention_key.items():
+            rel = a - s.span.start
+            if key not in ex.entities or ex.entities[key].type != "Organisation":
+                continue
+            if not (s.span.start <= a < s.span.end and window[0] <= rel <= window[1]):
+                continue
+            dist = rel - window[0] if after_cue else window[1] - (b - s.span.start)
+            if best is None or dist < best[0]:
+                best = (dist, key)
+        if best is None and after_cue:
+            m = re.match(r"\s*(?:the\s+)?([A-ZÀ-Ž@][^,;:.()]{1,80}?)(?=\s*(?:[,;:.(]|\s[–—-]\s|$))", text[lead.end():])
+            if m:
+                item = layout.split_item(text[lead.end() + m.start(1):].split(",")[0].split(";")[0],
+                                         s.span.start + lead.end() + m.start(1), self._is_place)
+                key = self._partner(item, True, "prose:lead")
+                if key:
+                    out.add(key)
+        elif best is not None:
+            out.add(best[1])
+        return out
+
+    def _enumerated_items(self, s: Sentence, body_start: int, cut: Iterable[int]) -> None:
+        """Items of an enumeration after the cue: "A (Italy), B (Iraq)", "A – Portugal; B – France",
+        "A and B from Italy; C from Austria"."""
+        text = s.span.text
+        body = text[body_start:]
+        end = len(body)
+        for c in cut:
+            if c > body_start:
+                end = min(end, c - body_start)
+        body = body[:end]
+        groups = re.split(r";", body)
+        pos = body_start
+        for group in groups:
+            g_start = pos
+            pos += len(group) + 1
+            shared: list[str] = []
+            m = re.search(r"\s+(?:from|in)\s+(?:the\s+)?([A-ZÀ-Ž][\w .'’-]{1,40}?)\s*[.;]?\s*$", group)
+            if m and self._is_place(m.group(1)):
+                shared = [m.group(1)]
+                group = group[: m.start()]
+            items = split_list(group)
+            if len(items) < 2 and not shared and not re.search(r"\(|\s[–—-]\s", group):
+                continue
+            for off, part in items:
+                part_start = s.span.start + g_start + off
+                # "… and C" that starts the group: drop a leading lower-case lead-in ("other participants came from")
+                lead_in = re.match(r"^(?:[a-z][\w'’-]*\s+|\d+\s+)+", part)
+                if lead_in:
+                    part_start += lead_in.end()
+                    part = part[lead_in.end():]
+                item = layout.split_item(part, part_start, self._is_place)
+                if not (item.places or shared or self._entity_named(item.name)):
+                    continue
+                if not item.places:
+                    item.places = list(shared)
+                self._partner(item, False, "prose:enumeration")
