@@ -100,9 +100,12 @@ def blocks(text: str) -> list[Block]:
         j = i + 1
         while j < len(ls):
             item = ls[j]
-            if item.words > 25 or (item.text.endswith(":") and not item.bullet):
+            if (item.words > 25 and not _list_like(item.text)) or (item.text.endswith(":") and not item.bullet):
                 break
             if block.items and _is_heading_like(item) and not item.bullet and _ends_heading(item, ls, j):
+                break
+            if block.items and item.words <= 2 and not item.bullet and item.text[1:].islower() and j + 1 < len(ls) \
+                    and (ls[j + 1].bullet or ls[j + 1].words > 12):
                 break
             block.items.append(item)
             used.add(j)
@@ -123,6 +126,12 @@ def blocks(text: str) -> list[Block]:
             out.append(Block(None, "run", run))
         run = []
     return out
+
+
+def _list_like(text: str) -> bool:
+    """A long line that is a comma-separated list of names, not prose."""
+    parts = [p.strip() for p in re.split(r"[,;]", text) if p.strip()]
+    return len(parts) >= 3 and sum(p[:1].isupper() for p in parts) >= 0.8 * len(parts)
 
 
 def _ends_heading(item: Line, ls: list[Line], j: int) -> bool:

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 from kg.extract import layout
 from kg.extract.genres import split_list
 from kg.extract.names import clean_name, fold, has_org_word, looks_like_acronym, org_kind
+from kg.extract.projects import ProjectStage
 
 if TYPE_CHECKING:
     from kg.extract.pipeline import DocumentExtractor, Sentence
@@ -44,55 +45,27 @@ class PartnerStage:
     # -- entry ----------------------------------------------------------------
     def apply(self) -> None:
         """Run the stage."""
-        self.project = self._main_project()
+        self.project = ProjectStage(self.ex).apply()
         if self.project is None:
             return
         self._heading_blocks()
         self._prose_enumerations()
+        self._split_joined()
 
-    # -- the page's project ------------------------------------------------------
-    def _main_project(self) -> str | None:
+    def _split_joined(self) -> None:
+        """An organisation named "A and B" where A and B are organisations of the page too is two."""
         ex = self.ex
-        projects = [e for e in ex.entities.values() if e.type == "Project"]
-        titled = self._title_project(projects)
-        if titled is not None:
-            return titled
-        if not projects:
-            return None
-        return max(projects, key=lambda e: (len(e.mentions), -min((m.start for m in e.mentions), default=0))).key
-
-    def _title_project(self, projects: list[Entity]) -> str | None:
-        """ "SHORT – Long title" in the page's first lines names its project when SHORT is written
-        again in the body or is written like an acronym."""
-        ex = self.ex
-        for line in layout.title_lines(ex.text):
-            split = layout.title_name(line.text)
-            if split is None:
+        orgs = {fold(n): e.key for e in ex.entities.values() if e.type == "Organisation" for n in e.all_names()}
+        for e in list(ex.entities.values()):
+            if e.type != "Organisation":
                 continue
-            short, long = split
-            if ex.place(short) is not None or short.lower() in ("project", "news", "event", "webinar", "update"):
-                continue
-            body = ex.text[line.end :]
-            again = len(re.findall(rf"(?<![\w-]){re.escape(short)}(?![\w-])", body, re.I))
-            if not (again or looks_like_acronym(short)):
-                continue
-            known = next((e for e in projects if fold(short) in {fold(n) for n in e.all_names()}), None)
-            if known is None:
-                other = self._entity_named(short)
-                if other is not None and other.type != "Project":
-                    continue
-                known = ex.new_entity(f"Project:{fold(short)}", "Project", short, rule="layout:title", conf=0.8)
-            s = ex.sentence_at(line.start)
-            lead = line.text.index(short)
-            if s is not None:
-                ex.new_entity(known.key, "Project", short, rule="layout:title", sentence=s,
-                              start=line.start + lead, end=line.start + lead + len(short))
-            known.names.add(clean_name(f"{short} – {long}"))
-            if not re.search(r"(?i)\b(?:kick-?off|meeting|conference|webinar|workshop|started|starts|launched)\b", long):
-                known.names.add(clean_name(long))
-                known.attrs.setdefault("full_title", clean_name(long))
-            return known.key
-        return None
+            parts = [re.split(r"\s+(?:and|&)\s+", n, maxsplit=1) for n in e.all_names()]
+            if parts and all(len(p) == 2 and fold(p[0]) in orgs and any(
+                    orgs.get(f) not in (None, e.key) for f in (fold(p[1]), fold(p[1].split()[0]))) for p in parts):
+                ex.entities.pop(e.key)
+                for pos, key in list(ex.mention_key.items()):
+                    if key == e.key:
+                        del ex.mention_key[pos]
 
     # -- entities ------------------------------------------------------------------
     def _entity_named(self, name: str) -> Entity | None:
@@ -136,6 +109,8 @@ class PartnerStage:
         if known is None:
             covering = [k for (s, e), k in ex.mention_key.items() if s <= start < e and k in ex.entities]
             org = [k for k in covering if ex.entities[k].type == "Organisation"]
+            org = [k for k in org if fold(ex.entities[k].name) == fold(name) or not re.search(
+                r"\s(?:and|&)\s", ex.entities[k].name)]
             if org:
                 return org[0]
             if any(ex.entities[k].type in ("Project", "Person", "FundingProgramme", "Event") for k in covering):

@@ -13,6 +13,7 @@ from typing import Any
 from kg.extract import genres, mentions
 from kg.extract.clean import mask_noise
 from kg.extract.dates import DateMention, duration_days, find_dates, iso_month
+from kg.extract.event_links import EventStage
 from kg.extract.mentions import Cand
 from kg.extract.names import clean_name, fold, initials_match, looks_like_acronym, word_spans
 from kg.extract.nlp import Line, parse_texts
@@ -153,7 +154,9 @@ class DocumentExtractor:
         self._select()
         self._entities()
         RelationRules(self).apply()
-        PartnerStage(self).apply()
+        stage = PartnerStage(self)
+        stage.apply()
+        EventStage(self, stage.project).apply()
         return self._result()
 
     def _sentences(self, lines: list[Line]) -> None:

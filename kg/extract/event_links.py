@@ -1,0 +1,139 @@
+"""Events tied to their page: the project they belong to, where they happen, who hosts and who
+takes part, and distinctive labels for events the page does not name.
+
+Runs last, on the entities and partners the earlier stages found:
+- activityOf: an event on a page about one project belongs to it, unless its sentence names
+  another project;
+- locatedIn: the first place written after the event in its sentence (a city before a country);
+- organisedBy: an organisation after "hosted by"/"organised by", or the subject of "X hosted";
+- participatedIn: the organisations of the event's sentence; for the project's own meetings
+  (kick-off, partner meeting …) every partner of the project;
+- labels: "<event> in <City>", "<Project> <event>" and "<Project> <event> in <City>" beside the
+  page's own words, so that an unnamed meeting reads as one thing in a list of many.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING
+
+from kg.extract import layout
+from kg.extract.names import clean_name, fold
+
+if TYPE_CHECKING:
+    from kg.extract.pipeline import DocumentExtractor, Sentence
+    from kg.model import Entity
+
+
+class EventStage:
+    """Attaches events to the page's project, places, hosts and participants."""
+
+    def __init__(self, ex: DocumentExtractor, project: str | None) -> None:
+        self.ex = ex
+        self.project = project
+
+    def apply(self) -> None:
+        """Run the stage on every event of the page."""
+        ex = self.ex
+        events = [e for e in ex.entities.values() if e.type == "Event"]
+        partners = self._partners()
+        for ev in events:
+            if not ev.mentions:
+                continue
+            first = min(ev.mentions, key=lambda m: m.start)
+            sent = ex.sentence_at(first.start)
+            if sent is None:
+                continue
+            project = self._project_of(ev, sent)
+            if project is not None:
+                ex.add_relation(ev.key, "activityOf", project, sent, "event:page-project", 0.7)
+            city = self._place_after(ev, sent)
+            if city is not None and not any(
+                r.subject == ev.key and r.predicate == "locatedIn" for r in ex.relations
+            ):
+                ex.add_relation(ev.key, "locatedIn", city.key, sent, "event:place-in-sentence", 0.7)
+            self._hosts_and_guests(ev, sent)
+            if project is not None and project == self.project and self._project_meeting(ev):
+                for org in partners:
+                    ex.add_relation(org, "participatedIn", ev.key, sent, "event:project-meeting", 0.65)
+            self._labels(ev, project, city)
+
+    # -- helpers -------------------------------------------------------------
+    def _partners(self) -> list[str]:
+        return sorted(
+            {r.object for r in self.ex.relations if r.predicate in ("hasPartner", "coordinator")
+             and r.subject == self.project and isinstance(r.object, str)}
+        )
+
+    def _keys_in(self, sent: Sentence) -> list[tuple[int, int, str]]:
+        ex = self.ex
+        return sorted(
+            (a, b, k) for (a, b), k in ex.mention_key.items()
+            if sent.span.start <= a < sent.span.end and k in ex.entities
+        )
+
+    def _project_of(self, ev: Entity, sent: Sentence) -> str | None:
+        ex = self.ex
+        named = [k for _, _, k in self._keys_in(sent) if ex.entities[k].type == "Project"]
+        if named:
+            return named[0] if self.project not in named else self.project
+        return self.project
+
+    def _place_after(self, ev: Entity, sent: Sentence) -> Entity | None:
+        ex = self.ex
+        first = min(m.start for m in ev.mentions if sent.span.start <= m.start < sent.span.end)
+        places = [ex.entities[k] for a, _, k in self._keys_in(sent) if a >= first and ex.entities[k].type == "Place"]
+        cities = [p for p in places if p.kind == "City"]
+        if cities:
+            return cities[0]
+        if places:
+            return places[0]
+        # the event's own name may hold the place ("meeting in Graz")
+        for name in ev.all_names():
+            m = re.search(r"\bin\s+([A-ZÀ-Ž][\w'’-]+(?:\s[A-ZÀ-Ž][\w'’-]+)?)", name)
+            if m:
+                info = ex.place(m.group(1))
+                if info is not None:
+                    return ex.new_entity(f"place:{info.geonames_id}", "Place", info.name, kind=info.kind,
+                                         rule="event:name-place", place=info)
+        return None
+
+    def _hosts_and_guests(self, ev: Entity, sent: Sentence) -> None:
+        ex = self.ex
+        text = sent.span.text
+        host_after = layout.cue_regex("host")
+        host_active = layout.cue_regex("host_active")
+        keys = [(a, b, k) for a, b, k in self._keys_in(sent) if ex.entities[k].type in ("Organisation",)]
+        for a, _, k in keys:
+            rel = a - sent.span.start
+            before = text[max(0, rel - 40) : rel]
+            if re.search(rf"(?:{host_after.pattern})\s+(?:the\s+)?$", before, re.I):
+                ex.add_relation(ev.key, "organisedBy", k, sent, "event:hosted-by", 0.7)
+                continue
+            after = text[rel : rel + 80]
+            if re.match(rf"[^,.;]{{0,60}}?\s(?:{host_active.pattern})\b", after, re.I) and rel < 60:
+                ex.add_relation(ev.key, "organisedBy", k, sent, "event:subject-hosted", 0.65)
+                continue
+            ex.add_relation(k, "participatedIn", ev.key, sent, "event:org-in-sentence", 0.55)
+
+    def _project_meeting(self, ev: Entity) -> bool:
+        cue = layout.cue_regex("project_meeting")
+        return any(cue.search(n) for n in ev.all_names())
+
+    def _labels(self, ev: Entity, project: str | None, place: Entity | None) -> None:
+        ex = self.ex
+        base = clean_name(min(ev.all_names(), key=len))
+        base = re.sub(r"(?i)^(?:a|an|the|this|our|its|their)\s+", "", base)
+        short_base = re.sub(r"\s+(?:in|at)\s+[A-ZÀ-Ž].*$", "", base)
+        if not short_base:
+            return
+        names = set()
+        if place is not None and place.name and fold(place.name) not in fold(short_base):
+            names.add(f"{short_base} in {place.name}")
+        if project is not None and project in ex.entities:
+            pname = ex.entities[project].name
+            if pname and fold(pname) not in fold(short_base):
+                names.add(f"{pname} {short_base}")
+                if place is not None and place.name:
+                    names.add(f"{pname} {short_base} in {place.name}")
+        ev.names |= names

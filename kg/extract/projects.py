@@ -1,0 +1,149 @@
+"""The project a page is about, from where pages put it: the title line ("SHORT – Long title"),
+"the project X – Long title", a quoted title next to the word project, and "Full Name (ACR) is a
+… project". Adds the project (with its short name, long title and "SHORT – Long title") when the
+sentence rules did not find it, and returns the page's main project."""
+
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING
+
+from kg.extract import layout
+from kg.extract.names import clean_name, fold, initials_match, looks_like_acronym
+
+if TYPE_CHECKING:
+    from kg.extract.pipeline import DocumentExtractor
+    from kg.model import Entity
+
+_SMALL = r"(?:of|for|and|the|in|on|to|a|an|with|from|at|by|&)"
+_TITLE_RUN = rf"[A-Z@][\w@+&'’.-]*(?:\s+(?:{_SMALL}\s+)*[A-Z@][\w@+&'’.-]*)*"
+_QUOTE_OPEN = "“\"„«"
+_QUOTE_ANY = "“”\"„«»"
+_PROJECT_WORD = r"(?:project|initiative)"
+_NEWS_WORDS = re.compile(r"(?i)\b(?:kick-?off|meeting|conference|webinar|workshop|started|starts|launched|news)\b")
+_SHAPED = re.compile(r"[a-z][A-Z0-9@+_]|[0-9]|[@+_]")
+
+# "the project NAME – Long title, …" / "the project NAME: Long Title …"
+_PROJECT_DASH = re.compile(
+    rf"(?i:\b(?:the\s+)?{_PROJECT_WORD}\s+)(?P<short>[A-Z@][\w@+&'’-]*(?:\s[A-Z][\w@+&'’-]*)?)"
+    rf"\s*(?:(?P<dash>\s[–—-]\s)(?P<long1>[^,.;()]{{6,160}})|:\s+(?P<long2>{_TITLE_RUN}))"
+)
+# project “Quoted Title” / “Quoted Title” project
+_QUOTED_AFTER = re.compile(rf"(?i:\b{_PROJECT_WORD}\s+)[{_QUOTE_OPEN}](?P<q>[^{_QUOTE_ANY}\n]{{2,200}})[{_QUOTE_ANY}]")
+_QUOTED_BEFORE = re.compile(rf"[{_QUOTE_OPEN}](?P<q>[^{_QUOTE_ANY}\n]{{2,200}})[{_QUOTE_ANY}]\s+(?i:{_PROJECT_WORD})\b")
+# Full Name (ACR) is a … project
+_ACR_IS_PROJECT = re.compile(
+    rf"(?P<full>{_TITLE_RUN})\s+\((?P<acr>[@\w+&-]{{2,30}})\)\s+(?:is|was)\s+an?\s+(?:[\w-]+\s+){{0,5}}{_PROJECT_WORD}\b"
+)
+# NAME is a … project
+_NAME_IS_PROJECT = re.compile(
+    rf"(?:^|(?<=[.;]\s))(?P<short>[A-Z@][\w@+&'’-]*)\s+(?:is|was)\s+an?\s+(?:[\w-]+\s+){{0,5}}{_PROJECT_WORD}\b"
+)
+
+
+def _project_like(short: str) -> bool:
+    words = short.split()
+    return any(looks_like_acronym(w) or bool(_SHAPED.search(w)) for w in words)
+
+
+class ProjectStage:
+    """Finds the page's project where pages put it and returns the main one."""
+
+    def __init__(self, ex: DocumentExtractor) -> None:
+        self.ex = ex
+
+    def apply(self) -> str | None:
+        """Add projects named by layout and project contexts; return the page's main project key."""
+        ex = self.ex
+        titled = self._title()
+        for s in ex.sentences:
+            self._contexts(s.span.text, s.span.start)
+        projects = [e for e in ex.entities.values() if e.type == "Project"]
+        if titled is not None and titled in ex.entities:
+            return titled
+        if not projects:
+            return None
+        return max(projects, key=lambda e: (len(e.mentions), -min((m.start for m in e.mentions), default=0))).key
+
+    # -- helpers ------------------------------------------------------------
+    def _known(self, name: str) -> Entity | None:
+        key = fold(name)
+        for e in self.ex.entities.values():
+            if e.type in ("Organisation", "Project", "FundingProgramme", "Person", "Event"):
+                if key in {fold(n) for n in e.all_names()}:
+                    return e
+        return None
+
+    def _add(self, short: str, start: int, long: str | None, rule: str) -> str | None:
+        """Add (or complete) the project named `short` at `start`, with its long title."""
+        ex = self.ex
+        short = clean_name(short)
+        if not short or ex.place(short) is not None or short.lower() in ("project", "news", "event", "the project"):
+            return None
+        known = self._known(short) or (self._known(long) if long else None)
+        if known is not None and known.type != "Project":
+            if known.type != "Organisation" or "ref" in known.attrs:
+                return None
+            known.type = "Project"  # the page calls it a project
+        ent = known or ex.new_entity(f"Project:{fold(short)}", "Project", short, rule=rule, conf=0.8)
+        if not ent.name:
+            ent.name = short
+        s = ex.sentence_at(start)
+        if s is not None and not any(m.start == start for m in ent.mentions):
+            ex.new_entity(ent.key, "Project", short, rule=rule, sentence=s, start=start, end=start + len(short))
+            ex.mention_key.setdefault((start, start + len(short)), ent.key)
+        ent.names.add(short)
+        if long:
+            long = clean_name(long)
+            if long and not _NEWS_WORDS.search(long):
+                ent.names.add(long)
+                ent.names.add(f"{short} – {long}")
+                ent.attrs.setdefault("full_title", long)
+        return ent.key
+
+    # -- where pages name their project -----------------------------------------
+    def _title(self) -> str | None:
+        ex = self.ex
+        for line in layout.title_lines(ex.text):
+            split = layout.title_name(line.text)
+            if split is None:
+                continue
+            short, long = split
+            body = ex.text[line.end :]
+            again = re.search(rf"(?<![\w-]){re.escape(short)}(?![\w-])", body, re.I)
+            if not (again or _project_like(short)) or len(short.split()) > 3:
+                continue
+            known = self._known(short)
+            if known is not None and known.type not in ("Project", "Organisation"):
+                continue
+            return self._add(short, line.start + line.text.index(short), long, "layout:title")
+        return None
+
+    def _contexts(self, text: str, offset: int) -> None:
+        for m in _PROJECT_DASH.finditer(text):
+            short = m.group("short")
+            long = (m.group("long1") or m.group("long2") or "").strip()
+            if m.group("dash") is None and not _project_like(short):
+                continue
+            self._add(short, offset + m.start("short"), long, "project:title-context")
+        for pat in (_QUOTED_AFTER, _QUOTED_BEFORE):
+            for m in pat.finditer(text):
+                q = m.group("q").strip()
+                split = layout.title_name(q)
+                if split is not None:
+                    short, long = split
+                    self._add(short, offset + m.start("q") + q.index(short), long, "project:quoted")
+                elif len(q.split()) <= 20 and q[:1].isupper():
+                    self._add(q, offset + m.start("q"), None, "project:quoted")
+        for m in _ACR_IS_PROJECT.finditer(text):
+            full, acr = m.group("full"), m.group("acr")
+            if not initials_match(acr.lstrip("@"), full) and not acr.startswith("@"):
+                continue
+            key = self._add(acr, offset + m.start("acr"), full, "project:acronym-is-project")
+            if key is not None:
+                self.ex.entities[key].names.add(clean_name(full))
+                self.ex.entities[key].names.add(acr.lstrip("@"))
+        for m in _NAME_IS_PROJECT.finditer(text):
+            short = m.group("short")
+            if _project_like(short) or re.search(rf"(?<![\w-]){re.escape(short)}\s+project\b", self.ex.text, re.I):
+                self._add(short, offset + m.start("short"), None, "project:is-a-project")
