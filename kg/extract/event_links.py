@@ -35,6 +35,8 @@ class EventStage:
     def apply(self) -> None:
         """Run the stage on every event of the page."""
         ex = self.ex
+        self._event_lines()
+        self._merge_same()
         events = [e for e in ex.entities.values() if e.type == "Event"]
         partners = self._partners()
         for ev in events:
@@ -57,6 +59,72 @@ class EventStage:
                 for org in partners:
                     ex.add_relation(org, "participatedIn", ev.key, sent, "event:project-meeting", 0.65)
             self._labels(ev, project, city)
+
+    # -- events the sentence rules leave ------------------------------------------
+    def _event_lines(self) -> None:
+        """A line "Kick-off meeting: 28-29 January 2019, City (Country)": a name with an event word,
+        a colon, then a date: one event, its date and its place."""
+        from kg.extract.mentions import _EVENT_WORD_RE
+
+        ex = self.ex
+        pat = re.compile(
+            rf"^(?P<name>[^:\n]{{0,50}}?(?i:{_EVENT_WORD_RE})[^:\n]{{0,20}}?)\s*:\s*(?P<rest>.+)$"
+        )
+        for line in layout.lines(ex.text):
+            m = pat.match(line.text)
+            if not m or len(m.group("name").split()) > 8:
+                continue
+            sent = ex.sentence_at(line.start)
+            if sent is None or not sent.dates:
+                continue
+            name = clean_name(m.group("name"))
+            key = f"Event:{fold(name)}"
+            start = line.start + m.start("name")
+            ev = ex.new_entity(key, "Event", name, rule="layout:event-line", conf=0.7, sentence=sent, start=start,
+                               end=start + len(name))
+            ex.mention_key.setdefault((start, start + len(name)), key)
+            from kg.extract.pipeline import event_dates
+
+            for prop, value, dt in event_dates(sent.dates[0], sent.span.text):
+                ex.add_relation(ev.key, prop, value, sent, "layout:event-line-date", 0.7, literal=True, datatype=dt)
+            tail = re.findall(r"([A-ZÀ-Ž][\w'’-]+(?:\s[A-ZÀ-Ž][\w'’-]+)?)", m.group("rest"))
+            for word in tail:
+                info = ex.place(word)
+                if info is not None and info.kind == "City":
+                    pkey = f"place:{info.geonames_id}"
+                    ex.new_entity(pkey, "Place", info.name, kind=info.kind, rule="layout:event-line", place=info)
+                    ex.add_relation(ev.key, "locatedIn", pkey, sent, "layout:event-line-place", 0.7)
+                    break
+
+    def _core(self, ev: Entity) -> str:
+        """An event's name without the project's name, a leading article or a trailing place."""
+        name = fold(ev.name)
+        if self.project and self.project in self.ex.entities:
+            for pname in self.ex.entities[self.project].all_names():
+                name = name.replace(fold(pname) + " ", "")
+        name = re.sub(r"^(?:a|an|the|this|our)\s+", "", name)
+        name = re.sub(r"\s+(?:in|at)\s+.*$", "", name)
+        return re.sub(r"[\s-]+", " ", name)
+
+    def _merge_same(self) -> None:
+        """Events of the page with the same core name ("X Kick-off Meeting", "the kick-off meeting")
+        are one event."""
+        ex = self.ex
+        seen: dict[str, str] = {}
+        for ev in sorted((e for e in ex.entities.values() if e.type == "Event"),
+                         key=lambda e: min((m.start for m in e.mentions), default=0)):
+            core = self._core(ev)
+            if not core:
+                continue
+            if core in seen and seen[core] in ex.entities:
+                target = ex.entities[seen[core]]
+                if target.attrs.get("unnamed") and not ev.attrs.get("unnamed"):
+                    ex.rekey(target.key, ev.key)
+                    seen[core] = ev.key
+                else:
+                    ex.rekey(ev.key, target.key)
+            else:
+                seen[core] = ev.key
 
     # -- helpers -------------------------------------------------------------
     def _partners(self) -> list[str]:

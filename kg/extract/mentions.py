@@ -666,7 +666,7 @@ _PROJECT_PATTERNS = [
         rf"{_PROJECT_NAME}\s+(?:[Pp]roject{_ROLE_AFTER}|PROJECT|[Cc]onsortium|[Pp]artners(?:hip)?|[Nn]etwork|[Pp]artner [Oo]rgani[sz]ations)\b"  # noqa: E501
     ),
     re.compile(
-        rf"\b(?:[Pp]roject|EU-funded project|funded project|[Pp]roject acronym:?|initiative called|project called|project named)\s+{_PROJECT_NAME}(?!\s*:)"  # noqa: E501
+        rf"\b(?:[Pp]roject|EU-funded project|funded project|[Pp]roject acronym:?|initiative called|project called|project named)\s+{_PROJECT_NAME}(?![\w+&@'’-]|\s*:)"  # noqa: E501
     ),
     re.compile(rf"\b(?:coordinator|partners?|partnership|consortium)\s+of\s+(?:the\s+)?{_PROJECT_NAME}\b"),
     re.compile(
