@@ -36,6 +36,7 @@ class EventStage:
         """Run the stage on every event of the page."""
         ex = self.ex
         self._event_lines()
+        self._bullet_events()
         self._merge_same()
         events = [e for e in ex.entities.values() if e.type == "Event"]
         partners = self._partners()
@@ -59,6 +60,29 @@ class EventStage:
                 for org in partners:
                     ex.add_relation(org, "participatedIn", ev.key, sent, "event:project-meeting", 0.65)
             self._labels(ev, project, city)
+        self._hosts_of_anaphors()
+
+    def _hosts_of_anaphors(self) -> None:
+        """"X organised and hosted the event": the event spoken of last before the sentence."""
+        ex = self.ex
+        pat = re.compile(rf"\s(?:and\s+)?(?:{layout.cue_regex('host_active').pattern})\b(?:\s+and\s+\w+)?\s+"
+                         r"(?:the|this|our)\s+(?:event|meeting|conference|workshop|seminar|webinar)\b", re.I)
+        events = sorted(
+            (min(m.start for m in e.mentions), e.key) for e in ex.entities.values() if e.type == "Event" and e.mentions
+        )
+        for s in ex.sentences:
+            m = pat.search(s.span.text)
+            if not m:
+                continue
+            prior = [k for pos, k in events if pos < s.span.start + m.start()]
+            if not prior:
+                continue
+            orgs = [
+                k for a, _, k in self._keys_in(s)
+                if ex.entities[k].type == "Organisation" and a - s.span.start < m.start()
+            ]
+            if orgs:
+                ex.add_relation(prior[-1], "organisedBy", orgs[-1], s, "event:host-of-anaphor", 0.65)
 
     # -- events the sentence rules leave ------------------------------------------
     def _event_lines(self) -> None:
@@ -95,6 +119,46 @@ class EventStage:
                     ex.new_entity(pkey, "Place", info.name, kind=info.kind, rule="layout:event-line", place=info)
                     ex.add_relation(ev.key, "locatedIn", pkey, sent, "layout:event-line-place", 0.7)
                     break
+
+    def _bullet_events(self) -> None:
+        """A bulleted line whose head is a capitalised name with an event word ("Final Conference in
+        X, Country") is an event, placed where the line says."""
+        from kg.extract.mentions import EVENT_LINE_WORD
+
+        ex = self.ex
+        for line in layout.lines(ex.text):
+            if not line.bullet or line.words > 12 or not line.text[:1].isupper():
+                continue
+            item = layout.split_item(line.text, line.start, lambda t: ex.place(t.strip()) is not None)
+            head = item.name
+            if not EVENT_LINE_WORD.search(head) or re.search(r"[.:;]", head):
+                continue
+            covering = [k for (a, b), k in ex.mention_key.items() if a <= item.start < b and k in ex.entities]
+            if any(ex.entities[k].type not in ("Event", "Place") for k in covering):
+                continue
+            sent = ex.sentence_at(item.start)
+            if sent is None:
+                continue
+            name = clean_name(head)
+            key = f"Event:{fold(name)}"
+            ev = ex.new_entity(key, "Event", name, rule="layout:bullet-event", conf=0.65, sentence=sent,
+                               start=item.start, end=item.start + len(head))
+            ex.mention_key.setdefault((item.start, item.start + len(head)), key)
+            base = re.sub(r"\s+(?:in|at)\s+[A-ZÀ-Ž].*$", "", name)
+            if base != name:
+                ev.names.add(base)
+            where = [ex.place(p) for p in item.places]
+            m = re.search(r"\s(?:in|at)\s+([A-ZÀ-Ž][\w'’-]+(?:\s[A-ZÀ-Ž][\w'’-]+)?)$", name)
+            if m:
+                where.insert(0, ex.place(m.group(1)))
+            for info in where[:1]:
+                if info is not None:
+                    pkey = f"place:{info.geonames_id}"
+                    ex.new_entity(pkey, "Place", info.name, kind=info.kind, rule="layout:bullet-event", place=info)
+                    ex.add_relation(ev.key, "locatedIn", pkey, sent, "layout:bullet-event-place", 0.65)
+                    if item.places:
+                        full = f"{name}, {item.places[-1]}"
+                        ev.names.add(full)
 
     def _core(self, ev: Entity) -> str:
         """An event's name without the project's name, a leading article or a trailing place."""

@@ -158,7 +158,7 @@ _TRAIL_FROM = re.compile(r"\s+(?:from|in|based in)\s+([A-ZÀ-Ž][\w .'’-]{1,40
 def split_item(text: str, start: int, is_place: callable) -> Item:  # type: ignore[valid-type]
     """Split "Name, City (Country)", "Name – Country", "Name (CC)", "Name from Country" into the name
     and its places (outermost last); `is_place` says whether a string names a place."""
-    name = text.strip().rstrip(".;,")
+    name = text.strip().rstrip(".;,").lstrip("–—-:• ").strip()
     lead = text.index(name[:1]) if name else 0
     places: list[str] = []
     note = ""

@@ -100,6 +100,7 @@ UNNAMED_OK = {
     "exhibition",
 }
 _EVENT_WORD_RE = "|".join(sorted((re.escape(w) for w in EVENT_WORDS), key=len, reverse=True))
+EVENT_LINE_WORD = re.compile(rf"(?i)(?<![\w-])(?:{_EVENT_WORD_RE}|contest|competition|hackathon)(?![\w-])")
 MONTH_WORDS = {
     "january",
     "february",

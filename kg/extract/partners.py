@@ -51,6 +51,21 @@ class PartnerStage:
         self._heading_blocks()
         self._prose_enumerations()
         self._split_joined()
+        self._funding()
+
+    def _funding(self) -> None:
+        """The programmes a page about one project names where it speaks of money fund that project."""
+        ex = self.ex
+        cue = re.compile(r"(?i)\b(?:fund\w*|financ\w*|co-?fund\w*|programme|program|framework|grant|budget|support)\b")
+        progs = [e for e in ex.entities.values() if e.type == "FundingProgramme"]
+        for prog in progs:
+            for m in prog.mentions:
+                sent = ex.sentence_at(m.start)
+                if sent is None:
+                    continue
+                if (cue.search(sent.span.text) or len(progs) == 1) and not self._other_project(sent):
+                    ex.add_relation(self.project, "fundedBy", prog.key, sent, "page:programme", 0.7)  # type: ignore[arg-type]
+                    break
 
     def _split_joined(self) -> None:
         """An organisation named "A and B" where A and B are organisations of the page too is two."""
@@ -251,7 +266,7 @@ class PartnerStage:
     def _other_project(self, s: Sentence) -> bool:
         """The sentence names a project that is not the page's."""
         ex = self.ex
-        for (a, b), key in ex.mention_key.items():
+        for (a, _b), key in ex.mention_key.items():
             if s.span.start <= a < s.span.end and key in ex.entities:
                 if ex.entities[key].type == "Project" and key != self.project:
                     return True
@@ -261,7 +276,7 @@ class PartnerStage:
         ex = self.ex
         cuts = sorted(cut)
         out = set()
-        for (a, b), key in ex.mention_key.items():
+        for (a, _b), key in ex.mention_key.items():
             if not (s.span.start <= a < s.span.end) or key not in ex.entities:
                 continue
             if ex.entities[key].type != "Organisation":

@@ -18,6 +18,7 @@ from kg.extract.mentions import Cand
 from kg.extract.names import clean_name, fold, initials_match, looks_like_acronym, word_spans
 from kg.extract.nlp import Line, parse_texts
 from kg.extract.partners import PartnerStage
+from kg.extract.people_lists import PeopleListStage
 from kg.extract.relations import RelationRules
 from kg.model import Document, Entity, Extraction, Mention, Relation, Span
 
@@ -156,6 +157,7 @@ class DocumentExtractor:
         RelationRules(self).apply()
         stage = PartnerStage(self)
         stage.apply()
+        PeopleListStage(self).apply()
         EventStage(self, stage.project).apply()
         return self._result()
 
@@ -274,6 +276,8 @@ class DocumentExtractor:
             head = re.split(r",\s+|\s+[–—-]\s+|\s*\(|\s*[|\t]", item)[0].strip().rstrip(".;")
             if not head or self.place(head) is not None or len(head) < 3:
                 continue
+            if mentions.EVENT_LINE_WORD.search(head):
+                continue  # "Final Conference in X": an event, read by the event stage
             if not (head[0].isupper() or head[0].isdigit()):
                 continue
             if len(head.split()) > 8 or not re.search(r"[A-Z]", head):

@@ -1,0 +1,132 @@
+"""People in the lists pages make of them: speaker lines ("Name, Role, Organisation") and
+enumerations of names in a sentence ("a discussion with A B, C D and E F").
+
+A line or item whose head is a person's name (two to four capitalised words, not a place, no
+organisation word) is a person; the last part of the line that reads as an organisation is
+where the person works (memberOf); on a page about one event every listed person takes part in it.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING
+
+from kg.extract import layout
+from kg.extract.genres import split_list
+from kg.extract.names import clean_name, fold, has_org_word, looks_like_acronym, org_kind
+
+if TYPE_CHECKING:
+    from kg.extract.pipeline import DocumentExtractor
+
+_NAME = r"(?:[A-ZÀ-Ž][a-zà-ž'’]+(?:-[A-ZÀ-Ž][a-zà-ž'’]+)?)"
+_PARTICLE = r"(?:da|de|di|del|della|van|von|der|le|la|dos|do)"
+_TITLE = r"(?:(?:Prof|Dr|Mr|Mrs|Ms|Mufti)\.?\s+)?"
+_PERSON = re.compile(rf"^{_TITLE}(?P<name>{_NAME}(?:\s+(?:{_PARTICLE}\s+)?{_NAME}){{1,3}})$")
+_SPEAKER_CUE = re.compile(r"(?i)\b(?:speakers?|panel(?:lists)?|moderat\w+|facilitat\w+|discussion with|guests?)\b")
+
+
+def person_name(text: str) -> str | None:
+    """The person's name when `text` is one (titles dropped), else None."""
+    m = _PERSON.match(text.strip())
+    if not m:
+        return None
+    name = m.group("name")
+    if has_org_word(name) or any(looks_like_acronym(w) for w in name.split()):
+        return None
+    return name
+
+
+class PeopleListStage:
+    """Adds listed people, their organisations and their part in the page's event."""
+
+    def __init__(self, ex: DocumentExtractor) -> None:
+        self.ex = ex
+
+    def apply(self) -> None:
+        """Run the stage."""
+        ex = self.ex
+        event = self._page_event()
+        for line in layout.lines(ex.text):
+            if not line.bullet and not _SPEAKER_CUE.search(ex.text[max(0, line.start - 200) : line.start]):
+                continue
+            self._speaker_line(line, event)
+        for s in ex.sentences:
+            m = _SPEAKER_CUE.search(s.span.text)
+            if not m:
+                continue
+            for off, item in split_list(s.span.text[m.end() :]):
+                start = s.span.start + m.end() + off
+                lead = re.match(r"^(?:[a-z]\w*\s+)+", item)
+                if lead:
+                    start += lead.end()
+                    item = item[lead.end() :]
+                name = person_name(clean_name(item))
+                if name:
+                    self._person(name, start + item.index(name), event, None)
+
+    def _page_event(self) -> str | None:
+        ex = self.ex
+        events = [e for e in ex.entities.values() if e.type == "Event" and e.mentions]
+        if not events:
+            return None
+        return min(events, key=lambda e: min(m.start for m in e.mentions)).key
+
+    def _speaker_line(self, line: layout.Line, event: str | None) -> None:
+        parts = [p.strip() for p in line.text.split(",")]
+        if len(parts) < 2:
+            return
+        heads = re.split(r"\s+(?:&|and)\s+", parts[0])
+        names = [person_name(h) for h in heads]
+        if not all(names):
+            return
+        org_text = next(
+            (p for p in reversed(parts[1:]) if has_org_word(p) or org_kind(p) or looks_like_acronym(p.split()[0])),
+            None,
+        )
+        org = None
+        if org_text is not None:
+            org_text = re.sub(r"\s*\(.*$", "", org_text).strip()
+            org = self._org(org_text, line.start + line.text.find(org_text))
+        pos = line.start
+        for name in names:
+            assert name is not None
+            start = line.text.find(name, pos - line.start) + line.start
+            self._person(name, start, event, org)
+            pos = start + len(name)
+
+    def _org(self, name: str, start: int) -> str | None:
+        ex = self.ex
+        key_name = fold(name)
+        for e in ex.entities.values():
+            if e.type == "Organisation" and key_name in {fold(n) for n in e.all_names()}:
+                return e.key
+        covering = [k for (a, b), k in ex.mention_key.items() if a <= start < b and k in ex.entities]
+        orgs = [k for k in covering if ex.entities[k].type == "Organisation"]
+        if orgs:
+            return orgs[0]
+        if not name[:1].isupper() or len(name.split()) > 10:
+            return None
+        sent = ex.sentence_at(start)
+        key = f"Organisation:{key_name}"
+        ex.new_entity(key, "Organisation", name, kind=org_kind(name), rule="people:speaker-org", conf=0.7,
+                      sentence=sent, start=start, end=start + len(name))
+        ex.mention_key.setdefault((start, start + len(name)), key)
+        return key
+
+    def _person(self, name: str, start: int, event: str | None, org: str | None) -> None:
+        ex = self.ex
+        sent = ex.sentence_at(start)
+        if sent is None or ex.place(name) is not None:
+            return
+        known = next(
+            (e for e in ex.entities.values() if e.type == "Person" and fold(name) in {fold(n) for n in e.all_names()}),
+            None,
+        )
+        key = known.key if known else f"Person:{fold(name)}"
+        ex.new_entity(key, "Person", name, rule="people:list", conf=0.75, sentence=sent, start=start,
+                      end=start + len(name))
+        ex.mention_key.setdefault((start, start + len(name)), key)
+        if org is not None:
+            ex.add_relation(key, "memberOf", org, sent, "people:speaker-org", 0.7)
+        if event is not None:
+            ex.add_relation(key, "participatedIn", event, sent, "people:listed-at-event", 0.6)
