@@ -52,6 +52,22 @@ class PartnerStage:
         self._prose_enumerations()
         self._split_joined()
         self._funding()
+        self._places_of_work()
+
+    def _places_of_work(self) -> None:
+        """Places a page about one project lists where it speaks of countries, cities, partners or
+        pilots ("research in the five partner countries (A, B and C)"): where the project works."""
+        ex = self.ex
+        cue = re.compile(r"(?i)\b(?:countr(?:y|ies)|cities|partners?|pilots?|implemented|activities|locations?|"
+                         r"geographic|area|across|participating)\b")
+        for s in ex.sentences:
+            if self._other_project(s):
+                continue
+            places = {k for (a, _b), k in ex.mention_key.items()
+                      if s.span.start <= a < s.span.end and k in ex.entities and ex.entities[k].type == "Place"}
+            if len(places) >= 2 and cue.search(s.span.text):
+                for key in sorted(places):
+                    ex.add_relation(self.project, "operatesIn", key, s, "page:listed-places", 0.6)  # type: ignore[arg-type]
 
     def _funding(self) -> None:
         """The programmes a page about one project names where it speaks of money fund that project."""
