@@ -136,11 +136,12 @@ class EventStage:
             covering = [k for (a, b), k in ex.mention_key.items() if a <= item.start < b and k in ex.entities]
             if any(ex.entities[k].type not in ("Event", "Place") for k in covering):
                 continue
+            known = [k for k in covering if ex.entities[k].type == "Event"]
             sent = ex.sentence_at(item.start)
             if sent is None:
                 continue
             name = clean_name(head)
-            key = f"Event:{fold(name)}"
+            key = known[0] if known else f"Event:{fold(name)}"
             ev = ex.new_entity(key, "Event", name, rule="layout:bullet-event", conf=0.65, sentence=sent,
                                start=item.start, end=item.start + len(head))
             ex.mention_key.setdefault((item.start, item.start + len(head)), key)
@@ -156,9 +157,10 @@ class EventStage:
                     pkey = f"place:{info.geonames_id}"
                     ex.new_entity(pkey, "Place", info.name, kind=info.kind, rule="layout:bullet-event", place=info)
                     ex.add_relation(ev.key, "locatedIn", pkey, sent, "layout:bullet-event-place", 0.65)
-                    if item.places:
-                        full = f"{name}, {item.places[-1]}"
-                        ev.names.add(full)
+                    placed = name if m else f"{name} in {item.places[0]}"
+                    ev.names.add(placed)
+                    if len(item.places) >= 2 or (m and item.places):
+                        ev.names.add(f"{placed}, {item.places[-1]}")
 
     def _core(self, ev: Entity) -> str:
         """An event's name without the project's name, a leading article or a trailing place."""

@@ -1164,7 +1164,7 @@ def find_unnamed_events(text: str, offset: int, has_date: bool) -> list[Cand]:
         ):
             continue
         if any(
-            w.lower() in {"same", "next", "other", "previous", "whole", "each", "every", "latest"} for w in modifiers
+            w.lower() in {"same", "other", "previous", "whole", "each", "every", "latest"} for w in modifiers
         ):
             continue
         if cat_word.endswith("s") and cat_word not in {"tours", "talks"} and not has_date:
