@@ -93,6 +93,17 @@ def blocks(text: str) -> list[Block]:
             role = "lead"
         elif _is_heading_like(line) and cue_regex("partner_heading", whole=True).match(head):
             role = "partners"
+        inline = re.match(r"^(?P<head>[A-Z][\w ()/'’-]{1,40}?)\s*:\s*(?P<value>\S.*)$", line.text)
+        if role is None and inline and not line.bullet:
+            head = inline.group("head").strip()
+            role = "lead" if cue_regex("lead_heading", whole=True).match(head) else (
+                "partners" if cue_regex("partner_heading", whole=True).match(head) else None)
+            if role is not None:
+                value = Line(line.start + inline.start("value"), line.end, inline.group("value"), False)
+                out.append(Block(head, role, [value]))
+                used.add(i)
+                i += 1
+                continue
         if role is None:
             i += 1
             continue
