@@ -582,9 +582,13 @@ def validate(ctx: click.Context) -> None:
                    "after it (file names), as in `--docs a.txt b.txt`.")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
               show_default=True)
+@click.option("--explain", "explain_misses", is_flag=True,
+              help="List each miss and unexpected resource with its sentence, grouped by the cause "
+                   "(the stage that lost it), most frequent first.")
 @click.pass_context
 def evaluate(
-    ctx: click.Context, gold: Path, documents: tuple[str, ...], restrict: bool, fmt: str
+    ctx: click.Context, gold: Path, documents: tuple[str, ...], restrict: bool, fmt: str,
+    explain_misses: bool = False,
 ) -> None:
     """Score the store's graph (all graphs, unioned) against a gold annotation YAML."""
     from kg.evaluate import evaluate as score
@@ -595,7 +599,15 @@ def evaluate(
     annotation = load_gold(gold)
     with _store(ctx) as store:
         graph = store.graph("all")
-    report = score(annotation, graph, [Path(d).name for d in documents] or None)
+    docs = [Path(d).name for d in documents] or None
+    if explain_misses:
+        from kg.evaluate_explain import explain as explain_report
+        from kg.evaluate_explain import format_explanation
+
+        groups = explain_report(annotation, graph, docs)
+        click.echo(_json(groups) if fmt == "json" else format_explanation(groups).rstrip("\n"))
+        return
+    report = score(annotation, graph, docs)
     click.echo(_json(report) if fmt == "json" else format_report(report).rstrip("\n"))
 
 
