@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 CUES_PATH = Path(__file__).with_name("data") / "cues.json"
+FIELD_LINE = re.compile(r"^[A-Z][\w ()/'’-]{1,40}:\s+\S")
 BULLET = re.compile(r"^\s*(?:[•·▪‣◦*–—-]|\d+[.)])\s+")
 
 
@@ -113,6 +114,8 @@ def blocks(text: str) -> list[Block]:
             item = ls[j]
             if (item.words > 25 and not _list_like(item.text)) or (item.text.endswith(":") and not item.bullet):
                 break
+            if not item.bullet and FIELD_LINE.match(item.text):
+                break  # "Total budget: …": the next field, not a list item
             if block.items and _is_heading_like(item) and not item.bullet and _ends_heading(item, ls, j):
                 break
             if block.items and item.words <= 2 and not item.bullet and item.text[1:].islower() and j + 1 < len(ls) \

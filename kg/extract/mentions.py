@@ -408,7 +408,9 @@ def _place_prefix(raw: str, lookup_place: Any) -> tuple[str, Any]:
 def _city_of_is_authority(text: str, start: int) -> bool:
     """ "City of X" names the authority unless it reads as the place ("in the city of X")."""
     before = text[max(0, start - 30) : start].lower()
-    return not re.search(r"\b(?:in|across|around|near|of|residents of|streets of)\s+(?:the\s+)?$", before)
+    return not re.search(
+        r"\b(?:in|across|around|near|residents of|streets of|centre of|center of)\s+(?:the\s+)?$", before
+    )
 
 
 def find_keyword_orgs(sent: Any, offset: int, lookup_place: Any) -> list[Cand]:

@@ -128,13 +128,16 @@ class PartnerStage:
         lower = [w for w in words if w[:1].islower() and w.lower() not in _LOWER_WORDS_OK]
         return len(lower) <= max(1, len(words) // 4)
 
-    def _org(self, name: str, start: int, rule: str) -> str | None:
-        """The organisation entity named `name` at `start` (found or made)."""
+    def _org(self, name: str, start: int, rule: str, placed: bool = False) -> str | None:
+        """The organisation entity named `name` at `start` (found or made); `placed`: the list gives
+        its place, so a name read as a person's is an organisation's."""
         ex = self.ex
         name = clean_name(name)
         if not name or not self._looks_like_org(name):
             return None
         known = self._entity_named(name)
+        if known is not None and known.type == "Person" and placed:
+            known.type = "Organisation"  # "Name (Country)" in a partner list is an organisation
         if known is not None and known.type != "Organisation":
             return None
         if known is None:
@@ -144,6 +147,10 @@ class PartnerStage:
                 r"\s(?:and|&)\s", ex.entities[k].name)]
             if org:
                 return org[0]
+            for k in covering:
+                if ex.entities[k].type == "Person" and placed and fold(ex.entities[k].name) == fold(name):
+                    ex.entities[k].type = "Organisation"
+                    return k
             if any(ex.entities[k].type in ("Project", "Person", "FundingProgramme", "Event") for k in covering):
                 return None
             info = None if (name.isupper() and len(name) <= 8) else self._place_info(name)
@@ -195,7 +202,7 @@ class PartnerStage:
         name = item.name
         if re.search(r"(?i)\b(?:lead(?:ing)? partner|coordinator|project leader)\b", item.note):
             lead = True
-        org = self._org(name, item.start, rule)
+        org = self._org(name, item.start, rule, placed=bool(item.places))
         if org is None or self.project is None:
             return None
         sent = ex.sentence_at(item.start)

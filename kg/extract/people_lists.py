@@ -36,6 +36,23 @@ def person_name(text: str) -> str | None:
     return name
 
 
+_ROLE_HEAD = re.compile(
+    r"^(?:(?:[A-Z][a-z]+|of|the|and)\s+){0,4}?(?:[Mm]ember|[Mm]anager|[Dd]irector|[Pp]resident|[Cc]oordinator|"
+    r"[Pp]rofessor|[Hh]ead|[Oo]fficer|[Cc]hair(?:man|woman|person)?|[Ff]ounder|CEO|[Ss]ecretary|[Rr]esearcher|"
+    r"[Ll]ecturer|[Ee]xpert|[Aa]dvisor|[Cc]onsultant|[Ss]pecialist)\s+(?:(?:of|at|for|in)\s+)?(?:the\s+)?"
+)
+
+
+def org_of_role(text: str) -> str:
+    """The organisation in a role phrase: "Board Member ASGI Association" -> "ASGI Association",
+    "Professor of Sociology at the University of X" -> "University of X"."""
+    at = re.search(r"\s(?:at|of)\s+(?:the\s+)?(?=[A-Z])(?P<org>[^,]+)$", text)
+    if at and _ROLE_HEAD.match(text) and has_org_word(at.group("org")):
+        return at.group("org").strip()
+    m = _ROLE_HEAD.match(text)
+    return text[m.end():].strip() if m and m.end() < len(text) else text
+
+
 class PeopleListStage:
     """Adds listed people, their organisations and their part in the page's event."""
 
@@ -85,7 +102,7 @@ class PeopleListStage:
         )
         org = None
         if org_text is not None:
-            org_text = re.sub(r"\s*\(.*$", "", org_text).strip()
+            org_text = org_of_role(re.sub(r"\s*\(.*$", "", org_text).strip())
             org = self._org(org_text, line.start + line.text.find(org_text))
         pos = line.start
         for name in names:
