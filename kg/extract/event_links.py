@@ -61,6 +61,32 @@ class EventStage:
                     ex.add_relation(org, "participatedIn", ev.key, sent, "event:project-meeting", 0.65)
             self._labels(ev, project, city)
         self._hosts_of_anaphors()
+        self._sub_events()
+
+    def _sub_events(self) -> None:
+        """Smaller events (a workshop, a visit, a press conference) written after a multi-day event
+        and before the next large one are parts of it."""
+        from kg.extract.mentions import EVENT_WORDS
+
+        ex = self.ex
+        small = {"workshop", "session", "visit", "tour", "seminar", "lecture", "screening", "exhibition", "talks"}
+        ranged = {r.subject for r in ex.relations if r.literal and r.predicate == "endDate"}
+        order = sorted(
+            (min(m.start for m in e.mentions), e.key) for e in ex.entities.values() if e.type == "Event" and e.mentions
+        )
+        parent: str | None = None
+        for _, key in order:
+            ev = ex.entities[key]
+            words = fold(ev.name).replace("-", " ").split()
+            cat = next((EVENT_WORDS[w] for w in reversed(words) if w in EVENT_WORDS), None)
+            if key in ranged and cat not in small:
+                parent = key
+                continue
+            if parent is not None and cat in small and key not in ranged:
+                first = min(ev.mentions, key=lambda m: m.start)
+                ex.add_relation(key, "subEventOf", parent, ex.sentence_at(first.start), "event:part-of-multi-day", 0.6)
+            elif cat is not None and cat not in small:
+                parent = None
 
     def _hosts_of_anaphors(self) -> None:
         """"X organised and hosted the event": the event spoken of last before the sentence."""

@@ -155,8 +155,8 @@ class PartnerStage:
                 return None
             info = None if (name.isupper() and len(name) <= 8) else self._place_info(name)
             if info is not None:
-                if info.kind != "City":
-                    return None
+                if info.kind != "City" or fold(info.name) != fold(name):
+                    return None  # only a city's own name stands for its authority ("Culture" is no city)
                 return self._local_authority(info, start, name)
         sent = ex.sentence_at(start)
         key = known.key if known is not None else f"Organisation:{fold(name)}"
@@ -349,6 +349,7 @@ class PartnerStage:
             if c > body_start:
                 end = min(end, c - body_start)
         body = body[:end]
+        city_list = bool(re.search(r"(?i)\b(?:cities|municipalities|towns|local authorities)\b", text))
         groups = re.split(r";", body)
         pos = body_start
         for group in groups:
@@ -370,6 +371,10 @@ class PartnerStage:
                     part_start += lead_in.end()
                     part = part[lead_in.end():]
                 item = layout.split_item(part, part_start, self._is_place)
+                city = self._place_info(item.name) if city_list else None
+                if city is not None and city.kind == "City":
+                    self._partner(item, False, "prose:city-partners")  # "the cities of A, B and C"
+                    continue
                 if not (item.places or shared or self._entity_named(item.name)):
                     continue
                 if not item.places:
