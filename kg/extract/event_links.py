@@ -280,6 +280,12 @@ class EventStage:
         cue = layout.cue_regex("project_meeting")
         return any(cue.search(n) for n in ev.all_names())
 
+    def _surface(self, place: Entity, ev: Entity) -> str:
+        """How the page writes the place near the event (its own name when it is not written)."""
+        first = min(m.start for m in ev.mentions)
+        near = [m for m in place.mentions if m.start >= first - 200]
+        return clean_name(min(near, key=lambda m: abs(m.start - first)).text) if near else place.name
+
     def _labels(self, ev: Entity, project: str | None, place: Entity | None) -> None:
         ex = self.ex
         base = clean_name(min(ev.all_names(), key=len))
@@ -288,12 +294,13 @@ class EventStage:
         if not short_base:
             return
         names = set()
-        if place is not None and place.name and fold(place.name) not in fold(short_base):
-            names.add(f"{short_base} in {place.name}")
+        where = self._surface(place, ev) if place is not None else None
+        if where and fold(where) not in fold(short_base):
+            names.add(f"{short_base} in {where}")
         if project is not None and project in ex.entities:
             pname = ex.entities[project].name
             if pname and fold(pname) not in fold(short_base):
                 names.add(f"{pname} {short_base}")
-                if place is not None and place.name:
-                    names.add(f"{pname} {short_base} in {place.name}")
+                if where:
+                    names.add(f"{pname} {short_base} in {where}")
         ev.names |= names

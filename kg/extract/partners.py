@@ -35,6 +35,16 @@ _LOWER_WORDS_OK = {"of", "for", "and", "the", "in", "on", "de", "del", "della", 
                    "vie", "dla", "na", "i", "za", "von", "der", "das", "die"}
 
 
+def _split_with(text: str) -> list[tuple[int, str]]:
+    """Split "A (Italy) with B (Portugal)" at "with", "together with", "along with"."""
+    out, pos = [], 0
+    for m in re.finditer(r"\s+(?:together\s+|along\s+)?with\s+(?:the\s+)?(?=[A-ZÀ-Ž@])", text):
+        out.append((pos, text[pos : m.start()]))
+        pos = m.end()
+    out.append((pos, text[pos:]))
+    return out
+
+
 class PartnerStage:
     """Adds partners, coordinators and their places from layout and enumerations."""
 
@@ -141,12 +151,21 @@ class PartnerStage:
         if known is not None and known.type != "Organisation":
             return None
         if known is None:
-            covering = [k for (s, e), k in ex.mention_key.items() if s <= start < e and k in ex.entities]
-            org = [k for k in covering if ex.entities[k].type == "Organisation"]
-            org = [k for k in org if fold(ex.entities[k].name) == fold(name) or not re.search(
-                r"\s(?:and|&)\s", ex.entities[k].name)]
-            if org:
-                return org[0]
+            spans = {k: (s, e) for (s, e), k in ex.mention_key.items() if s <= start < e and k in ex.entities}
+            covering = list(spans)
+            for k in covering:
+                ent = ex.entities[k]
+                if ent.type != "Organisation":
+                    continue
+                if fold(ent.name) == fold(name) or abs(spans[k][1] - spans[k][0] - len(name)) <= 3:
+                    return k
+                rest = ent.name[len(name):] if fold(ent.name).startswith(fold(name)) else ""
+                tail = re.fullmatch(r"\s*[–—-]\s*(.+)", rest)
+                if tail and self._is_place(tail.group(1)):
+                    ent.names.discard(ent.name)  # "Name – Country" read as one name: the name is "Name"
+                    ent.name = name
+                    ent.names.add(name)
+                    return k
             for k in covering:
                 if ex.entities[k].type == "Person" and placed and fold(ex.entities[k].name) == fold(name):
                     ex.entities[k].type = "Organisation"
@@ -316,7 +335,7 @@ class PartnerStage:
         text = s.span.text
         out = set()
         after_cue = lead.group(0).lower().endswith("by")
-        window = (lead.end(), lead.end() + 120) if after_cue else (max(0, lead.start() - 120), lead.start())
+        window = (lead.end(), lead.end() + 6) if after_cue else (max(0, lead.start() - 120), lead.start())
         best: tuple[int, str] | None = None
         for (a, b), key in ex.mention_key.items():
             rel = a - s.span.start
@@ -360,7 +379,11 @@ class PartnerStage:
             if m and self._is_place(m.group(1)):
                 shared = [m.group(1)]
                 group = group[: m.start()]
-            items = split_list(group)
+            items = [
+                (off + w_off, part)
+                for w_off, chunk in _split_with(group)
+                for off, part in split_list(chunk)
+            ]
             if len(items) < 2 and not shared and not re.search(r"\(|\s[–—-]\s", group):
                 continue
             for off, part in items:

@@ -118,9 +118,15 @@ class PeopleListStage:
             if e.type == "Organisation" and key_name in {fold(n) for n in e.all_names()}:
                 return e.key
         covering = [k for (a, b), k in ex.mention_key.items() if a <= start < b and k in ex.entities]
-        orgs = [k for k in covering if ex.entities[k].type == "Organisation"]
-        if orgs:
-            return orgs[0]
+        for k in covering:
+            ent = ex.entities[k]
+            if ent.type != "Organisation":
+                continue
+            if fold(ent.name) != key_name and fold(ent.name).endswith(key_name):
+                ent.names.discard(ent.name)  # a role read into the name ("Board Member X"): the name is X
+                ent.name = name
+                ent.names.add(name)
+            return k
         if not name[:1].isupper() or len(name.split()) > 10:
             return None
         sent = ex.sentence_at(start)

@@ -1,0 +1,139 @@
+"""The layout, partner, people and event stages, on short texts written for these tests
+(invented organisations and projects; real places, which the gazetteer must know)."""
+
+from __future__ import annotations
+
+import pytest
+
+from kg.extract import layout
+from kg.model import Document
+
+
+def _is_place(text: str) -> bool:
+    return text.strip() in {"Italy", "Portugal", "Ghent", "Belgium", "France", "IT"}
+
+
+@pytest.mark.parametrize(
+    ("item", "name", "places", "note"),
+    [
+        ("Velmor Institute (Italy)", "Velmor Institute", ["Italy"], ""),
+        ("Velmor Institute – Portugal", "Velmor Institute", ["Portugal"], ""),
+        ("Velmor Institute, Ghent (Belgium)", "Velmor Institute", ["Ghent", "Belgium"], ""),
+        ("Velmor Institute (IT)", "Velmor Institute", ["IT"], ""),
+        ("Velmor Institute from France", "Velmor Institute", ["France"], ""),
+        ("Velmor Institute (leading partner)", "Velmor Institute", [], "leading partner"),
+        ("- Velmor Institute", "Velmor Institute", [], ""),
+    ],
+)
+def test_split_item(item, name, places, note):
+    got = layout.split_item(item, 10, _is_place)
+    assert (got.name, got.places, got.note) == (name, places, note)
+    assert got.start == 10 + item.index(name)
+
+
+def test_blocks_find_headed_lists_inline_fields_and_runs():
+    text = (
+        "Partners\n\nVelmor Institute (Italy)\nBrisk Labs (France)\n\nAims\n• Support the development of strategies\n"
+        "Lead partner: Ostra Works\n"
+        "Line one of a run\nAnother short line\nA third short line\n\n"
+        "This is a long sentence of prose that should never be read as a list item of any kind at all."
+    )
+    blocks = layout.blocks(text)
+    partners = next(b for b in blocks if b.role == "partners")
+    assert [i.text for i in partners.items] == ["Velmor Institute (Italy)", "Brisk Labs (France)"]
+    lead = next(b for b in blocks if b.role == "lead")
+    assert [i.text for i in lead.items] == ["Ostra Works"]
+    assert any(b.role == "run" and len(b.items) == 3 for b in blocks)
+
+
+def test_title_name_splits_short_name_and_long_title():
+    assert layout.title_name("VELMOR – Various Endeavours for Local Migrant ORganising") == (
+        "VELMOR", "Various Endeavours for Local Migrant ORganising")
+    assert layout.title_name("A long headline about a meeting that has no short name at all") is None
+
+
+@pytest.fixture(scope="module")
+def extract():
+    """Extract a text with the real spaCy pipeline; return (entities by name, relation set)."""
+    from kg.extract.nlp import load_pipeline
+    from kg.extract.pipeline import extract_document
+    from kg.settings import load_settings
+
+    nlp = load_pipeline(load_settings().spacy_model)
+
+    def run(text: str):
+        ex = extract_document(Document(id="t.txt", text=text), nlp)
+        names = {n: e for e in ex.entities.values() for n in e.all_names()}
+        rels = set()
+        for r in ex.relations:
+            o = str(r.object) if r.literal else ex.entities[r.object].name
+            rels.add((ex.entities[r.subject].name, r.predicate, o))
+        return ex, names, rels
+
+    return run
+
+
+@pytest.mark.slow
+def test_title_project_and_partner_block(extract):
+    text = (
+        "VELMOR – Various Endeavours for Local Migrant Organising\n\n"
+        "VELMOR supports newcomers in finding work through mentoring.\n\n"
+        "Partners\n"
+        "Brisk Labs (France)\n"
+        "Ostra Works, Lyon (France)\n"
+        "Halden Foundation (Italy)\n"
+    )
+    _, names, rels = extract(text)
+    project = names["VELMOR"]
+    assert project.type == "Project"
+    assert "Various Endeavours for Local Migrant Organising" in project.names
+    for org, place in (("Brisk Labs", "France"), ("Ostra Works", "Lyon"), ("Halden Foundation", "Italy")):
+        assert names[org].type == "Organisation"
+        assert (project.name, "hasPartner", names[org].name) in rels
+        assert (names[org].name, "locatedIn", place) in rels
+    assert ("Lyon", "locatedIn", "France") in rels
+
+
+@pytest.mark.slow
+def test_prose_enumeration_with_lead_and_countries(extract):
+    text = (
+        "The VELMOR project started in 2021. Led by Brisk Labs – France, the project gathers together "
+        "four organisations: Ostra Works – Portugal; Halden Foundation – Italy; and Corvin Trust – Belgium."
+    )
+    _, names, rels = extract(text)
+    project = names["VELMOR"].name
+    assert (project, "coordinator", "Brisk Labs") in rels
+    for org, country in (("Ostra Works", "Portugal"), ("Halden Foundation", "Italy"), ("Corvin Trust", "Belgium")):
+        assert (project, "hasPartner", names[org].name) in rels
+        assert (names[org].name, "locatedIn", country) in rels
+
+
+@pytest.mark.slow
+def test_unnamed_meetings_get_distinctive_labels_and_partners(extract):
+    text = (
+        "The VELMOR project is led by Brisk Labs (France) with Ostra Works (Portugal).\n"
+        "The kick-off meeting took place in Lyon on 3-4 May 2021.\n"
+        "The next partner meeting will take place in Ghent in October 2021."
+    )
+    ex, names, rels = extract(text)
+    kickoff = names["kick-off meeting in Lyon"]
+    assert kickoff.type == "Event" and "VELMOR kick-off meeting in Lyon" in kickoff.all_names()
+    assert (kickoff.name, "activityOf", "VELMOR") in rels
+    assert (kickoff.name, "locatedIn", "Lyon") in rels
+    assert ("Ostra Works", "participatedIn", kickoff.name) in rels
+    assert "VELMOR partner meeting in Ghent" in names
+    assert len([e for e in ex.entities.values() if e.type == "Event"]) == 2
+
+
+@pytest.mark.slow
+def test_speaker_lines_give_people_and_their_organisations(extract):
+    text = (
+        "Webinar on inclusive labour markets, 10 June 2021\n\n"
+        "Speakers at the webinar were:\n"
+        "• Mara Velkova, Director, Brisk Labs Association\n"
+        "• Tomas Redan, Board Member Halden Foundation\n"
+    )
+    _, names, rels = extract(text)
+    assert names["Mara Velkova"].type == "Person"
+    assert ("Mara Velkova", "memberOf", "Brisk Labs Association") in rels
+    assert ("Tomas Redan", "memberOf", "Halden Foundation") in rels
