@@ -56,13 +56,12 @@ class PartnerStage:
     def apply(self) -> None:
         """Run the stage."""
         self.project = ProjectStage(self.ex).apply()
-        if self.project is None:
-            return
-        self._heading_blocks()
+        self._heading_blocks()  # without a project the lists still name organisations and their places
         self._prose_enumerations()
         self._split_joined()
-        self._funding()
-        self._places_of_work()
+        if self.project is not None:
+            self._funding()
+            self._places_of_work()
 
     def _places_of_work(self) -> None:
         """Places a page about one project lists where it speaks of countries, cities, partners or
@@ -222,12 +221,13 @@ class PartnerStage:
         if re.search(r"(?i)\b(?:lead(?:ing)? partner|coordinator|project leader)\b", item.note):
             lead = True
         org = self._org(name, item.start, rule, placed=bool(item.places))
-        if org is None or self.project is None:
+        if org is None:
             return None
         sent = ex.sentence_at(item.start)
-        ex.add_relation(self.project, "hasPartner", org, sent, rule, 0.8)
-        if lead:
-            ex.add_relation(self.project, "coordinator", org, sent, rule, 0.75)
+        if self.project is not None:
+            ex.add_relation(self.project, "hasPartner", org, sent, rule, 0.8)
+            if lead:
+                ex.add_relation(self.project, "coordinator", org, sent, rule, 0.75)
         infos = [self._place_info(p) for p in item.places]
         for info in infos:
             self._located(org, info, sent, rule + "-place")
@@ -298,9 +298,9 @@ class PartnerStage:
             body_start = body_start + 1 if body_start >= 0 else start_at
             keys = self._orgs_in(s, cut)
             lead_keys = self._lead_orgs(s, lead, cut) if lead else set()
-            for key in keys:
+            for key in keys if self.project else ():
                 ex.add_relation(self.project, "hasPartner", key, s, "prose:partners", 0.7)  # type: ignore[arg-type]
-            for key in lead_keys:
+            for key in lead_keys if self.project else ():
                 ex.add_relation(self.project, "hasPartner", key, s, "prose:lead", 0.75)  # type: ignore[arg-type]
                 ex.add_relation(self.project, "coordinator", key, s, "prose:lead", 0.75)  # type: ignore[arg-type]
             self._enumerated_items(s, body_start, cut)
