@@ -137,3 +137,19 @@ def test_speaker_lines_give_people_and_their_organisations(extract):
     assert names["Mara Velkova"].type == "Person"
     assert ("Mara Velkova", "memberOf", "Brisk Labs Association") in rels
     assert ("Tomas Redan", "memberOf", "Halden Foundation") in rels
+
+
+@pytest.mark.parametrize(
+    ("text", "first", "last"),
+    [
+        ("June, 12-13, 2019", "2019-06-12", "2019-06-13"),
+        ("12-13.06.22", "2022-06-12", "2022-06-13"),
+        ("4th and 5th March 2021", "2021-03-04", "2021-03-05"),
+        ("1st of December 2022 – 30th of November 2024", "2022-12-01", "2024-11-30"),
+    ],
+)
+def test_date_forms_of_real_pages(text, first, last):
+    from kg.extract.dates import find_dates
+
+    (d,) = find_dates(text)
+    assert (d.first.isoformat(), d.last.isoformat() if d.last else None) == (first, last)

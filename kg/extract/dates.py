@@ -59,8 +59,14 @@ _PATTERNS = [
     re.compile(rf"\b{_NUMERIC}\b"),
     # 2022-03-01 (ISO)
     re.compile(r"\b(?P<y1>(?:19|20)\d\d)-(?P<m1>[01]\d)-(?P<d1>[0-3]\d)\b"),
-    # 1 February 2024 to 31 January 2027 ; 17-18 March 2022 ; 17 and 18 March
-    re.compile(rf"\b{_d('d1')}\s+{_m('m1')},?\s+{_y('y1')}{DASH}{_d('d2')}\s+{_m('m2')},?\s+{_y('y2')}\b", re.I),
+    # 1 February 2024 to 31 January 2027 ; 1st of December 2022 – 30th of November 2024
+    re.compile(
+        rf"\b{_d('d1')}\s+(?:of\s+)?{_m('m1')},?\s+{_y('y1')}{DASH}{_d('d2')}\s+(?:of\s+)?{_m('m2')},?\s+{_y('y2')}\b",
+        re.I,
+    ),
+    # 12-13.06.22 (days, then a numeric month and a two-digit year)
+    re.compile(r"\b(?P<d1>[0-3]?\d)\s*[-–]\s*(?P<d2>[0-3]?\d)[./](?P<m1>[01]?\d)[./](?P<y1>\d\d)\b(?![./]?\d)"),
+    # 17-18 March 2022 ; 17 and 18 March
     re.compile(rf"\b{_d('d1')}\s*(?:–|—|-|and|to)\s*{_d('d2')}\s+{_m('m1')},?\s+{_y('y1')}\b", re.I),
     # 28 February – 2 March 2024 (the first date takes the second's year)
     re.compile(rf"\b{_d('d1')}\s+{_m('m1')}{DASH}{_d('d2')}\s+{_m('m2')},?\s+{_y('y2')}\b", re.I),
@@ -69,8 +75,8 @@ _PATTERNS = [
         r"\b(?P<y1>(?:19|20)\d\d)-(?P<m1>[01]\d)-(?P<d1>[0-3]\d)\s*(?:–|—|-|to)\s*"
         r"(?P<y2>(?:19|20)\d\d)-(?P<m2>[01]\d)-(?P<d2>[0-3]\d)\b"
     ),
-    # May 17-19, 2023
-    re.compile(rf"\b{_m('m1')}\s+{_d('d1')}\s*(?:–|—|-|to|and)\s*{_d('d2')},?\s+{_y('y1')}\b", re.I),
+    # May 17-19, 2023 ; June, 12-13, 2019
+    re.compile(rf"\b{_m('m1')},?\s+{_d('d1')}\s*(?:–|—|-|to|and)\s*{_d('d2')},?\s+{_y('y1')}\b", re.I),
     # January 2022 – June 2024
     re.compile(rf"\b{_m('m1')}\s+{_y('y1')}{DASH}{_m('m2')}\s+{_y('y2')}\b", re.I),
     # 14 March 2023 ; the 22nd of September 2020 ; 22nd of September
@@ -141,13 +147,19 @@ def find_dates(text: str, default_year: int | None = None) -> list[DateMention]:
     return sorted(found, key=lambda d: d.start)
 
 
+def _year(value: str | None) -> int:
+    """A four-digit year, or a two-digit one read in this century ("22" -> 2022)."""
+    y = int(value or 0)
+    return 2000 + y if y < 100 else y
+
+
 def _from_groups(g: dict[str, str | None], text: str, s: int, e: int, default_year: int | None) -> DateMention | None:
     m1 = _month(g["m1"]) if g.get("m1") else 0
     if not m1 or m1 > 12:
         return None
     # A capitalised month word alone ("May", "March") must look like a date, not a name.
     inferred = False
-    y1 = int(g["y1"]) if g.get("y1") else int(g["y2"]) if g.get("y2") else None
+    y1 = _year(g["y1"]) if g.get("y1") else _year(g["y2"]) if g.get("y2") else None
     if y1 is None:
         if default_year is None:
             return None
@@ -162,7 +174,7 @@ def _from_groups(g: dict[str, str | None], text: str, s: int, e: int, default_ye
         return None
     last: date | None = None
     if g.get("d2") or g.get("m2") or g.get("y2"):
-        y2 = int(g["y2"]) if g.get("y2") else y1
+        y2 = _year(g["y2"]) if g.get("y2") else y1
         m2 = _month(g["m2"]) if g.get("m2") else m1
         if g.get("d2"):
             last = _make(y2, m2, int(g["d2"]))

@@ -18,6 +18,7 @@ import re
 from typing import TYPE_CHECKING
 
 from kg.extract import layout
+from kg.extract.dates import find_dates
 from kg.extract.names import clean_name, fold
 
 if TYPE_CHECKING:
@@ -61,7 +62,29 @@ class EventStage:
                     ex.add_relation(org, "participatedIn", ev.key, sent, "event:project-meeting", 0.65)
             self._labels(ev, project, city)
         self._hosts_of_anaphors()
+        self._participants_by_cue()
         self._sub_events()
+
+    def _participants_by_cue(self) -> None:
+        """Organisations and people in a sentence about who took part ("participants came from A (X),
+        B (Y)", "the meeting brought together A and B", "attended by") took part in the event the page
+        spoke of last (or the next one, when none came before)."""
+        ex = self.ex
+        cue = re.compile(r"(?i)\b(?:participants?|participation|took part|take part|attended|attendees|"
+                         r"came from|brought together|gathered|delegat\w+|representatives)\b")
+        events = sorted(
+            (min(m.start for m in e.mentions), e.key) for e in ex.entities.values() if e.type == "Event" and e.mentions
+        )
+        if not events:
+            return
+        for s in ex.sentences:
+            if not cue.search(s.span.text):
+                continue
+            before = [k for pos, k in events if pos < s.span.end]
+            event = before[-1] if before else events[0][1]
+            for _, _, k in self._keys_in(s):
+                if ex.entities[k].type in ("Organisation", "Person"):
+                    ex.add_relation(k, "participatedIn", event, s, "event:participants", 0.55)
 
     def _sub_events(self) -> None:
         """Smaller events (a workshop, a visit, a press conference) written after a multi-day event
@@ -125,7 +148,8 @@ class EventStage:
             if not m or len(m.group("name").split()) > 8:
                 continue
             sent = ex.sentence_at(line.start)
-            if sent is None or not sent.dates:
+            dates = find_dates(line.text, ex.year)  # the line's, as the parser may split it at the colon
+            if sent is None or not dates:
                 continue
             name = clean_name(m.group("name"))
             key = f"Event:{fold(name)}"
@@ -135,7 +159,7 @@ class EventStage:
             ex.mention_key.setdefault((start, start + len(name)), key)
             from kg.extract.pipeline import event_dates
 
-            for prop, value, dt in event_dates(sent.dates[0], sent.span.text):
+            for prop, value, dt in event_dates(dates[0], line.text):
                 ex.add_relation(ev.key, prop, value, sent, "layout:event-line-date", 0.7, literal=True, datatype=dt)
             tail = re.findall(r"([A-ZÀ-Ž][\w'’-]+(?:\s[A-ZÀ-Ž][\w'’-]+)?)", m.group("rest"))
             for word in tail:

@@ -127,6 +127,10 @@ class PartnerStage:
         return self._place_info(text) is not None
 
     def _looks_like_org(self, name: str) -> bool:
+        from kg.extract.mentions import EVENT_LINE_WORD
+
+        if ":" in name or EVENT_LINE_WORD.search(name) or re.search(r"\b(?:19|20)\d\d\b", name):
+            return False  # "Kick-off meeting: May 2021" is an event line, not an organisation
         words = name.split()
         if not words or len(words) > 14 or len(name) < 2:
             return False
