@@ -321,6 +321,8 @@ class EventStage:
         where = self._surface(place, ev) if place is not None else None
         if where and fold(where) not in fold(short_base):
             names.add(f"{short_base} in {where}")
+            if len(short_base.split()) <= 3:
+                names.add(f"{where} {short_base}")  # "city tour" in X: "X city tour"
         if project is not None and project in ex.entities:
             pname = ex.entities[project].name
             if pname and fold(pname) not in fold(short_base):

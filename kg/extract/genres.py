@@ -164,8 +164,29 @@ def timeline_entries(text: str) -> list[TimelineEntry]:
             dates = find_dates(m.group("date"))
             if dates:
                 out.append(TimelineEntry(dates[0], m.group("rest"), pos + m.start("rest"), pos, pos + len(line)))
+        else:
+            entry = _worded_date_line(line, pos)
+            if entry is not None:
+                out.append(entry)
         pos += len(line) + 1
     return out
+
+
+_AFTER_DATE = re.compile(r"\s*(?:[–—|:-]|,)\s*(?=\S)")
+
+
+def _worded_date_line(line: str, pos: int) -> TimelineEntry | None:
+    """ "12 May 2022 – Workshop in X", "March 2021: kick-off …": a line that opens with a written date."""
+    stripped = line.lstrip(" •*·-")
+    lead = len(line) - len(stripped)
+    dates = find_dates(stripped[:60])
+    if not dates or dates[0].start != 0 or dates[0].first.year < 1990:
+        return None
+    sep = _AFTER_DATE.match(stripped, dates[0].end)
+    if sep is None or len(stripped) - sep.end() < 8:
+        return None
+    rest_start = lead + sep.end()
+    return TimelineEntry(dates[0], line[rest_start:], pos + rest_start, pos, pos + len(line))
 
 
 BULLET_RE = re.compile(r"^\s*(?:[•·▪‣◦*-]|\d+[.)])\s+(?P<item>\S.*)$")

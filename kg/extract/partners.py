@@ -170,8 +170,15 @@ class PartnerStage:
                     ent.names.add(name)
                     return k
             for k in covering:
-                if ex.entities[k].type == "Person" and placed and fold(ex.entities[k].name) == fold(name):
-                    ex.entities[k].type = "Organisation"
+                ent = ex.entities[k]
+                if ent.type in ("Person", "Event") and placed and spans[k][0] == start:
+                    ent.type = "Organisation"  # "Name (Country)" in a list of partners or participants
+                    ent.kind = org_kind(name)
+                    ent.attrs.pop("category", None)
+                    if fold(ent.name) != fold(name):
+                        ent.names.discard(ent.name)
+                        ent.name = name
+                        ent.names.add(name)
                     return k
             if any(ex.entities[k].type in ("Project", "Person", "FundingProgramme", "Event") for k in covering):
                 return None
@@ -362,6 +369,24 @@ class PartnerStage:
             out.add(best[1])
         return out
 
+    def _join_names(self, items: list[tuple[int, str]], group: str, base: int) -> list[tuple[int, str]]:
+        """Join list parts that one name spans ("Council on Refugees and Migrants (X)" is one item
+        when the page names "Council on Refugees and Migrants")."""
+        spans = [(a - base, b - base) for (a, b), k in self.ex.mention_key.items()
+                 if k in self.ex.entities and self.ex.entities[k].type == "Organisation"]
+        out: list[tuple[int, str]] = []
+        for off, part in items:
+            if out:
+                p_off, p_part = out[-1]
+                gap_start, gap_end = p_off + len(p_part), off
+                if re.search(r"\b(?:on|of|for|in)\s+(?:the\s+)?[A-ZÀ-Ž][\w'’-]*$", p_part) and any(
+                    a < gap_start and gap_end < b for a, b in spans
+                ):
+                    out[-1] = (p_off, group[p_off : off + len(part)])
+                    continue
+            out.append((off, part))
+        return out
+
     def _enumerated_items(self, s: Sentence, body_start: int, cut: Iterable[int]) -> None:
         """Items of an enumeration after the cue: "A (Italy), B (Iraq)", "A – Portugal; B – France",
         "A and B from Italy; C from Austria"."""
@@ -383,11 +408,11 @@ class PartnerStage:
             if m and self._is_place(m.group(1)):
                 shared = [m.group(1)]
                 group = group[: m.start()]
-            items = [
+            items = self._join_names([
                 (off + w_off, part)
                 for w_off, chunk in _split_with(group)
                 for off, part in split_list(chunk)
-            ]
+            ], group, s.span.start + g_start)
             if len(items) < 2 and not shared and not re.search(r"\(|\s[–—-]\s", group):
                 continue
             for off, part in items:
