@@ -62,6 +62,7 @@ class EventStage:
                     ex.add_relation(org, "participatedIn", ev.key, sent, "event:project-meeting", 0.65)
             self._labels(ev, project, city)
         self._hosts_of_anaphors()
+        self._subject_hosts()
         self._participants_by_cue()
         self._sub_events()
 
@@ -110,6 +111,37 @@ class EventStage:
                 ex.add_relation(key, "subEventOf", parent, ex.sentence_at(first.start), "event:part-of-multi-day", 0.6)
             elif cat is not None and cat not in small:
                 parent = None
+
+    def _subject_hosts(self) -> None:
+        """ "X hosted a training course", "X organised the conference": X organised the event named
+        after the verb (or the event the page spoke of last)."""
+        from kg.extract.partners import PartnerStage
+
+        ex = self.ex
+        orgs = PartnerStage(ex)
+        verb = layout.cue_regex("host_active").pattern
+        pat = re.compile(
+            r"(?:^|[,.;]\s+|\b(?:On|In|From)\b[^,]{0,40},\s+)(?:the\s+)?"
+            r"(?P<org>[A-ZÀ-Ž][\w.&'’-]*(?:\s+(?:[A-ZÀ-Ž][\w.&'’-]*|of|for|and|the|de|di|du)){0,6})"
+            rf"\s+(?:(?:has|have|had|also|jointly|successfully)\s+)*(?:co-)?(?:{verb})\s+(?:an?|the|its|their|our)\b"
+        )
+        events = sorted(
+            (min(m.start for m in e.mentions), e.key) for e in ex.entities.values() if e.type == "Event" and e.mentions
+        )
+        for s in ex.sentences:
+            for m in pat.finditer(s.span.text):
+                start = s.span.start + m.start("org")
+                name = m.group("org").strip()
+                after = [k for pos, k in events if s.span.start + m.end() <= pos < s.span.end]
+                before = [k for pos, k in events if pos < s.span.start]
+                event = after[0] if after else (before[-1] if before else None)
+                if event is None or ex.place(name) is not None:
+                    continue
+                known = [k for (a, b), k in ex.mention_key.items() if a == start and k in ex.entities]
+                person = [k for k in known if ex.entities[k].type == "Person"]
+                host = person[0] if person else orgs.organisation(name, start, "event:subject-host")
+                if host is not None:
+                    ex.add_relation(event, "organisedBy", host, s, "event:subject-host", 0.65)
 
     def _hosts_of_anaphors(self) -> None:
         """"X organised and hosted the event": the event spoken of last before the sentence."""
@@ -280,7 +312,25 @@ class EventStage:
                 if info is not None:
                     return ex.new_entity(f"place:{info.geonames_id}", "Place", info.name, kind=info.kind,
                                          rule="event:name-place", place=info)
-        return None
+        return self._place_in_next(sent)
+
+    def _place_in_next(self, sent: Sentence) -> Entity | None:
+        """ "… hosted a training course. The training was held in X": the next sentence, when it
+        speaks of the event again and names no other event, gives the place."""
+        ex = self.ex
+        i = ex.sentences.index(sent) if sent in ex.sentences else -1
+        if i < 0 or i + 1 >= len(ex.sentences):
+            return None
+        nxt = ex.sentences[i + 1]
+        if not re.match(r"(?i)\s*(?:the|this|our)\s+(?:[\w-]+\s+)?(?:event|meeting|training|conference|workshop|"
+                        r"seminar|webinar|course|visit|session|camp|festival)\b|\s*it\s", nxt.span.text):
+            return None
+        keys = self._keys_in(nxt)
+        if any(ex.entities[k].type == "Event" for _, _, k in keys):
+            return None
+        places = [ex.entities[k] for _, _, k in keys if ex.entities[k].type == "Place"]
+        cities = [p for p in places if p.kind == "City"]
+        return (cities or places or [None])[0]
 
     def _hosts_and_guests(self, ev: Entity, sent: Sentence) -> None:
         ex = self.ex
@@ -315,6 +365,10 @@ class EventStage:
         base = clean_name(min(ev.all_names(), key=len))
         base = re.sub(r"(?i)^(?:a|an|the|this|our|its|their)\s+", "", base)
         short_base = re.sub(r"\s+(?:in|at)\s+[A-ZÀ-Ž].*$", "", base)
+        if ev.attrs.get("unnamed"):
+            short_base = re.sub(r"\s+(?:about|on|for|with|of)\s+.*$", "", short_base)  # the head, not its topic
+            short_base = re.sub(r"(?i)^(?:international|national|local|online|first|second|third|final)\s+(?=\w)",
+                                "", short_base) if len(short_base.split()) > 2 else short_base
         if not short_base:
             return
         names = set()

@@ -141,7 +141,7 @@ class PartnerStage:
         lower = [w for w in words if w[:1].islower() and w.lower() not in _LOWER_WORDS_OK]
         return len(lower) <= max(1, len(words) // 4)
 
-    def _org(self, name: str, start: int, rule: str, placed: bool = False) -> str | None:
+    def organisation(self, name: str, start: int, rule: str, placed: bool = False) -> str | None:
         """The organisation entity named `name` at `start` (found or made); `placed`: the list gives
         its place, so a name read as a person's is an organisation's."""
         ex = self.ex
@@ -231,7 +231,7 @@ class PartnerStage:
         name = item.name
         if re.search(r"(?i)\b(?:lead(?:ing)? partner|coordinator|project leader)\b", item.note):
             lead = True
-        org = self._org(name, item.start, rule, placed=bool(item.places))
+        org = self.organisation(name, item.start, rule, placed=bool(item.places))
         if org is None:
             return None
         sent = ex.sentence_at(item.start)
