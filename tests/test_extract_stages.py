@@ -153,3 +153,33 @@ def test_date_forms_of_real_pages(text, first, last):
 
     (d,) = find_dates(text)
     assert (d.first.isoformat(), d.last.isoformat() if d.last else None) == (first, last)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    ("text", "project"),
+    [
+        ("Velmor at the regional forum in Lyon\n\nVelmor partners presented their results.", None),
+        ("KORVAx at the regional forum in Lyon\n\nThe partners of KORVAx presented their results.", "KORVAx"),
+        ("News\n\nThe meeting reviewed KORVAx’s partners and their pilots in Lyon.", "KORVAx"),
+        ("News\n\nThe meeting gathered the sister projects KORVAx, Blen4All and TRIMO in Lyon.", "Blen4All"),
+        ("News\n\nThe project “Open Doors - Housing first for newcomers” started in Lyon.", "Open Doors"),
+    ],
+)
+def test_project_signals(extract, text, project):
+    _, names, _ = extract(text)
+    projects = {n for n, e in names.items() if e.type == "Project"}
+    if project is None:
+        assert not projects
+    else:
+        assert project in projects
+
+
+@pytest.mark.slow
+def test_worded_date_timeline_lines():
+    from kg.extract.genres import timeline_entries
+
+    text = "Events\n12 May 2022 – Workshop on housing in Lyon\nMarch 2021: kick-off of the network\nNo date here"
+    entries = timeline_entries(text)
+    assert [e.rest for e in entries] == ["Workshop on housing in Lyon", "kick-off of the network"]
+    assert entries[0].date.first.isoformat() == "2022-05-12"

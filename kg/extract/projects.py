@@ -41,6 +41,18 @@ _NAME_IS_PROJECT = re.compile(
 )
 
 
+# "the sister projects A, B and C", "projects such as A and B"
+_PROJECT_LIST = re.compile(
+    r"(?i:\bprojects)\s*(?:\(|:|,?\s+(?:such as|like|including|namely|called)\s+|\s+(?=[A-Z@]))"
+    r"(?P<list>[A-Z@][^.;()]{2,200})"
+)
+# "X's partners", "X’s consortium"
+_POSSESSIVE = re.compile(
+    r"(?<![\w@-])(?P<short>[A-Z@][\w@+&-]*[A-Z0-9][\w@+&-]*)['’]s\s+(?:partners?|consortium|partnership|"
+    r"project|kick-?off|coordinator|activities|pilots?)\b"
+)
+
+
 def _project_like(short: str) -> bool:
     words = short.split()
     return any(looks_like_acronym(w) or bool(_SHAPED.search(w)) for w in words)
@@ -55,7 +67,7 @@ class ProjectStage:
     def apply(self) -> str | None:
         """Add projects named by layout and project contexts; return the page's main project key."""
         ex = self.ex
-        titled = self._title()
+        titled = self._title() or self._title_acronyms()
         for s in ex.sentences:
             self._contexts(s.span.text, s.span.start)
         projects = [e for e in ex.entities.values() if e.type == "Project"]
@@ -119,6 +131,30 @@ class ProjectStage:
             return self._add(short, line.start + line.text.index(short), long, "layout:title")
         return None
 
+    def _title_acronyms(self) -> str | None:
+        """An acronym-shaped name in the page's first line that the body writes again and that is no
+        known organisation, programme or place: the project the page is about."""
+        ex = self.ex
+        lines = layout.title_lines(ex.text, 1)
+        if not lines:
+            return None
+        line = lines[0]
+        body = ex.text[line.end :]
+        for m in re.finditer(r"(?<![\w@-])[A-Z@][\w@+&-]*(?<![-&])", line.text):
+            token = m.group(0)
+            if not _project_like(token) or len(token) < 3 or token.isdigit():
+                continue
+            if not re.search(rf"(?<![\w@-]){re.escape(token)}(?![\w@-])", body):
+                continue
+            known = self._known(token)
+            if known is not None and known.type != "Project":
+                continue
+            pos = line.start + m.start()
+            if any(a <= pos < b for (a, b) in ex.mention_key) or ex.place(token) is not None:
+                continue
+            return self._add(token, line.start + m.start(), None, "layout:title-acronym")
+        return None
+
     def _contexts(self, text: str, offset: int) -> None:
         for m in _PROJECT_DASH.finditer(text):
             short = m.group("short")
@@ -143,6 +179,18 @@ class ProjectStage:
             if key is not None:
                 self.ex.entities[key].names.add(clean_name(full))
                 self.ex.entities[key].names.add(acr.lstrip("@"))
+        for m in _POSSESSIVE.finditer(text):
+            if _project_like(m.group("short")):
+                self._add(m.group("short"), offset + m.start("short"), None, "project:possessive")
+        for m in _PROJECT_LIST.finditer(text):
+            body = m.group("list")
+            for part in re.split(r",\s*|\s+and\s+|\s*&\s*", body):
+                name = part.strip()
+                words = name.split()
+                if not words or len(words) > 3 or not _project_like(name):
+                    continue
+                rel = body.find(name)
+                self._add(name, offset + m.start("list") + rel, None, "project:listed")
         for m in _NAME_IS_PROJECT.finditer(text):
             short = m.group("short")
             if _project_like(short) or re.search(rf"(?<![\w-]){re.escape(short)}\s+project\b", self.ex.text, re.I):
