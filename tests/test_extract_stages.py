@@ -183,3 +183,18 @@ def test_worded_date_timeline_lines():
     entries = timeline_entries(text)
     assert [e.rest for e in entries] == ["Workshop on housing in Lyon", "kick-off of the network"]
     assert entries[0].date.first.isoformat() == "2022-05-12"
+
+
+@pytest.mark.slow
+def test_heading_lines_name_events_once(extract):
+    text = (
+        "Coordination Meeting in Lyon\n\n"
+        "The second coordination meeting of the KORVAx project was held in Lyon on 3 May 2022.\n\n"
+        "Highlights from the second KORVAx webinar\n\n"
+        "On 4 October 2022 the KORVAx project hosted its second webinar, “Finding work”.\n"
+    )
+    ex, names, rels = extract(text)
+    meeting = names["Coordination Meeting in Lyon"]
+    assert meeting.type == "Event" and (meeting.name, "locatedIn", "Lyon") in rels
+    webinars = {e.key for n, e in names.items() if e.type == "Event" and "webinar" in n.lower()}
+    assert len(webinars) == 1

@@ -26,6 +26,10 @@ if TYPE_CHECKING:
     from kg.model import Entity
 
 
+_ORDINALS = {"first": "1st", "second": "2nd", "third": "3rd", "fourth": "4th", "fifth": "5th", "sixth": "6th",
+             "seventh": "7th", "eighth": "8th", "ninth": "9th", "tenth": "10th"}
+
+
 class EventStage:
     """Attaches events to the page's project, places, hosts and participants."""
 
@@ -38,6 +42,7 @@ class EventStage:
         ex = self.ex
         self._event_lines()
         self._bullet_events()
+        self._heading_events()
         self._merge_same()
         events = [e for e in ex.entities.values() if e.type == "Event"]
         partners = self._partners()
@@ -202,6 +207,53 @@ class EventStage:
                     ex.add_relation(ev.key, "locatedIn", pkey, sent, "layout:event-line-place", 0.7)
                     break
 
+    def _heading_events(self) -> None:
+        """A short heading line that names a happening ("Coordination Meeting in X", "Webinar “Title”
+        – Country, date", "Annual working meeting") is an event; where the sentence rules found the
+        event inside it, the whole heading becomes one of its names."""
+        from kg.extract.mentions import EVENT_LINE_WORD
+
+        ex = self.ex
+        for line in layout.lines(ex.text):
+            text = line.text
+            if line.bullet or line.words > 12 or line.words < 2 or re.search(r"[.!?:]$", text):
+                continue
+            if not EVENT_LINE_WORD.search(text) or not text[:1].isupper():
+                continue
+            if re.search(r"(?i)\b(?:meetings|events|conferences|workshops|activities|news)\s*$", text):
+                continue  # a section heading over several events
+            name = re.split(r"\s+[–—|]\s+|\s+-\s+(?=[A-Z0-9])", text)[0]
+            lead = re.match(r"^(?:[A-Z][a-z]+\s+){1,2}(?:from|of|on|at|about)\s+(?:the\s+)?", name)
+            if lead and EVENT_LINE_WORD.search(name[lead.end():]):
+                name = name[lead.end():]  # "Highlights from the second X webinar": the webinar
+            name = clean_name(
+                re.sub(r",?\s*(?:on\s+)?\d{1,2}(?:st|nd|rd|th)?\s+(?:of\s+)?[A-Z][a-z]+\s+\d{4}.*$", "", name)
+            )
+            if len(name.split()) < 2 or ":" in name:
+                continue
+            sent = ex.sentence_at(line.start)
+            if sent is None:
+                continue
+            covering = [k for (a, b), k in ex.mention_key.items() if line.start <= a < line.end and k in ex.entities]
+            if any(ex.entities[k].type in ("Organisation", "Project", "Person") and
+                   fold(ex.entities[k].name) == fold(name) for k in covering):
+                continue
+            events = [k for k in covering if ex.entities[k].type == "Event"]
+            if events:
+                ex.entities[events[0]].names.add(name)
+                continue
+            key = f"Event:{fold(name)}"
+            ev = ex.new_entity(key, "Event", name, rule="layout:heading-event", conf=0.65, sentence=sent,
+                               start=line.start, end=line.start + len(name))
+            ex.mention_key.setdefault((line.start, line.start + len(name)), key)
+            m = re.search(r"\s(?:in|at)\s+([A-ZÀ-Ž][\w'’-]+(?:\s[A-ZÀ-Ž][\w'’-]+)?)$", name)
+            info = ex.place(m.group(1)) if m else None
+            if info is not None:
+                pkey = f"place:{info.geonames_id}"
+                ex.new_entity(pkey, "Place", info.name, kind=info.kind, rule="layout:heading-event", place=info)
+                ex.add_relation(ev.key, "locatedIn", pkey, sent, "layout:heading-event-place", 0.65)
+                ev.names.add(re.sub(r"\s(?:in|at)\s+\S.*$", "", name))
+
     def _bullet_events(self) -> None:
         """A bulleted line whose head is a capitalised name with an event word ("Final Conference in
         X, Country") is an event, placed where the line says."""
@@ -246,17 +298,28 @@ class EventStage:
 
     def _core(self, ev: Entity) -> str:
         """An event's name without the project's name, a leading article or a trailing place."""
-        name = fold(ev.name)
+        return self._core_of(ev.name)
+
+    def _core_of(self, text: str) -> str:
+        name = fold(text)
         if self.project and self.project in self.ex.entities:
             for pname in self.ex.entities[self.project].all_names():
                 name = name.replace(fold(pname) + " ", "")
         name = re.sub(r"^(?:a|an|the|this|our)\s+", "", name)
         name = re.sub(r"\s+(?:in|at)\s+.*$", "", name)
-        return re.sub(r"[\s-]+", " ", name)
+        name = re.sub(r"[\s-]+", " ", name)
+        for word, digit in _ORDINALS.items():
+            name = re.sub(rf"\b{word}\b", digit, name)
+        once = re.search(r"\bkick ?off\b|\bfinal (?:conference|meeting|event)\b|\bclosing (?:conference|event)\b", name)
+        if once and not re.search(r"\b\d+(?:st|nd|rd|th)\b", name):
+            return once.group(0).replace(" ", "")  # a project has one kick-off, one final conference
+        return name
 
     def _merge_same(self) -> None:
         """Events of the page with the same core name ("X Kick-off Meeting", "the kick-off meeting")
         are one event."""
+        from kg.extract.mentions import EVENT_WORDS
+
         ex = self.ex
         seen: dict[str, str] = {}
         for ev in sorted((e for e in ex.entities.values() if e.type == "Event"),
@@ -264,6 +327,17 @@ class EventStage:
             core = self._core(ev)
             if not core:
                 continue
+            # "the second webinar" and "Highlights from the second X webinar": one ordinal, one kind
+            keys = [core]
+            for name in ev.all_names():
+                folded = self._core_of(name)
+                ordinal = re.search(r"\b(\d+(?:st|nd|rd|th))\b", folded)
+                kind = next((EVENT_WORDS[w] for w in reversed(folded.split()) if w in EVENT_WORDS), None)
+                if ordinal and kind:
+                    keys.append(f"#{ordinal.group(1)}:{kind}")
+            core = next((k for k in keys if k in seen and seen[k] in ex.entities), core)
+            for k in keys:
+                seen.setdefault(k, ev.key)
             if core in seen and seen[core] in ex.entities:
                 target = ex.entities[seen[core]]
                 if target.attrs.get("unnamed") and not ev.attrs.get("unnamed"):
