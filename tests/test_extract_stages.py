@@ -198,3 +198,16 @@ def test_heading_lines_name_events_once(extract):
     assert meeting.type == "Event" and (meeting.name, "locatedIn", "Lyon") in rels
     webinars = {e.key for n, e in names.items() if e.type == "Event" and "webinar" in n.lower()}
     assert len(webinars) == 1
+
+
+@pytest.mark.slow
+def test_people_work_for_the_organisation_beside_their_name(extract):
+    text = (
+        "The conference was opened by Mara Velkova, Director of the Halden Foundation, and by "
+        "Tomas Redan (Brisk Labs Association).\nThe Lyon City Council mayor Ana Pereira welcomed the guests.\n"
+    )
+    _, names, rels = extract(text)
+    assert "Director of the Halden Foundation" not in names
+    assert ("Mara Velkova", "memberOf", "Halden Foundation") in rels
+    assert ("Tomas Redan", "memberOf", "Brisk Labs Association") in rels
+    assert ("Ana Pereira", "memberOf", "Lyon City Council") in rels

@@ -129,7 +129,10 @@ class PartnerStage:
     def _looks_like_org(self, name: str) -> bool:
         from kg.extract.mentions import EVENT_LINE_WORD
 
-        if ":" in name or EVENT_LINE_WORD.search(name) or re.search(r"\b(?:19|20)\d\d\b", name):
+        event_word = EVENT_LINE_WORD.search(name)
+        if event_word and (event_word.group(0).lower() == "forum" or has_org_word(name)):
+            event_word = None  # "X Forum", "Y Festival Association" name organisations too
+        if ":" in name or event_word or re.search(r"\b(?:19|20)\d\d\b", name):
             return False  # "Kick-off meeting: May 2021" is an event line, not an organisation
         words = name.split()
         if not words or len(words) > 14 or len(name) < 2:

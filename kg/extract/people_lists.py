@@ -22,6 +22,11 @@ _NAME = r"(?:[A-ZÀ-Ž][a-zà-ž'’]+(?:-[A-ZÀ-Ž][a-zà-ž'’]+)?)"
 _PARTICLE = r"(?:da|de|di|del|della|van|von|der|le|la|dos|do)"
 _TITLE = r"(?:(?:Prof|Dr|Mr|Mrs|Ms|Mufti)\.?\s+)?"
 _PERSON = re.compile(rf"^{_TITLE}(?P<name>{_NAME}(?:\s+(?:{_PARTICLE}\s+)?{_NAME}){{1,3}})$")
+_ROLE_WORDS_RE = (
+    r"(?:[Mm]ayor|[Dd]eputy [Mm]ayor|[Cc]ouncill?or|[Dd]irector|[Hh]ead|[Pp]resident|[Cc]hair\w*|[Cc]oordinator|"
+    r"[Mm]anager|[Oo]fficer|[Pp]rofessor|[Rr]esearcher|[Ss]ecretary|CEO|[Ff]ounder|[Mm]ember|[Rr]epresentative|"
+    r"[Ee]xpert|[Aa]dvis[eo]r|[Ss]pecialist|[Ll]ead\w*|[Mm]inister|[Cc]ommissioner|[Aa]mbassador|[Ss]peaker)"
+)
 _SPEAKER_CUE = re.compile(r"(?i)\b(?:speakers?|panel(?:lists)?|moderat\w+|facilitat\w+|discussion with|guests?)\b")
 
 
@@ -63,6 +68,7 @@ class PeopleListStage:
         """Run the stage."""
         ex = self.ex
         event = self._page_event()
+        self._affiliations()
         for line in layout.lines(ex.text):
             if not line.bullet and not _SPEAKER_CUE.search(ex.text[max(0, line.start - 200) : line.start]):
                 continue
@@ -80,6 +86,38 @@ class PeopleListStage:
                 name = person_name(clean_name(item))
                 if name:
                     self._person(name, start + item.index(name), event, None)
+
+    def _affiliations(self) -> None:
+        """ "Name, Role of/at Org", "Name (Org)", "Name, Org's Role", "Role of Org Name": the person
+        works for the organisation written next to the name, in the same sentence."""
+        ex = self.ex
+        for s in ex.sentences:
+            marks = sorted(
+                (a, b, k) for (a, b), k in ex.mention_key.items()
+                if s.span.start <= a < s.span.end and k in ex.entities
+                and ex.entities[k].type in ("Person", "Organisation")
+            )
+            for i, (a, b, k) in enumerate(marks):
+                if ex.entities[k].type != "Person":
+                    continue
+                nxt = marks[i + 1] if i + 1 < len(marks) else None
+                if nxt is not None and ex.entities[nxt[2]].type == "Organisation":
+                    between = ex.text[b : nxt[0]]
+                    if len(between) <= 90 and re.fullmatch(
+                        rf"\s*(?:\(|,\s*(?:the\s+|a\s+)?(?:[\w'’-]+\s+){{0,6}}?(?:{_ROLE_WORDS_RE})?"
+                        r"[\w\s'’-]{0,40}?(?:\s(?:of|at|from|for|in)\s+(?:the\s+)?|,\s*)|\s+(?:from|of)\s+(?:the\s+)?)",
+                        between,
+                    ) and not re.search(r"[;.]|\band\b", between):
+                        ex.add_relation(k, "memberOf", nxt[2], s, "people:affiliation", 0.6)
+                        continue
+                prev = marks[i - 1] if i > 0 else None
+                if prev is not None and ex.entities[prev[2]].type == "Organisation":
+                    between = ex.text[prev[1] : a]
+                    if len(between) <= 40 and re.fullmatch(
+                        rf"['’]s\s+(?:[\w-]+\s+){{0,3}}(?:{_ROLE_WORDS_RE})\s*,?\s*|\s+(?:{_ROLE_WORDS_RE})\s*,?\s*",
+                        between,
+                    ):
+                        ex.add_relation(k, "memberOf", prev[2], s, "people:affiliation", 0.6)
 
     def _page_event(self) -> str | None:
         ex = self.ex

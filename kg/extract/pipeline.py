@@ -206,6 +206,7 @@ class DocumentExtractor:
                 s.span.text, s.span.start, self.lk.demonym, self.place, cities.values()
             )
         cands += mentions.find_shaped_projects(self.text)
+        _strip_leading_roles(cands)
         self._genre_candidates()
         self._timeline_actors()
         self._drop_common_nouns()
@@ -690,6 +691,23 @@ class DocumentExtractor:
             if not e.name:
                 e.name = next(iter(sorted(e.names | e.acronyms)), e.key)
         return Extraction(self.doc, self.entities, unique)
+
+
+_LEADING_ROLE = re.compile(
+    r"^(?:(?:Deputy|Vice|Executive|General|Managing|Senior|Board)\s+)?(?:Director|President|Head|Mayor|Chair(?:man|woman|person)?|"
+    r"Coordinator|Manager|Member|Secretary(?:\s+General)?|Professor|Representative|Minister|CEO|Founder)\s+"
+    r"(?:of|at|for)\s+(?:the\s+)?(?=[A-ZÀ-Ž])"
+)
+
+
+def _strip_leading_roles(cands: list[Cand]) -> None:
+    """ "Director of the X Foundation" names a role in X: the organisation's mention starts at X."""
+    for c in cands:
+        if c.type == "Organisation":
+            m = _LEADING_ROLE.match(c.text)
+            if m and c.end - c.start > m.end():
+                c.start += m.end()
+                c.text = c.text[m.end() :]
 
 
 _OPEN_QUOTES = "“„«"

@@ -35,6 +35,10 @@ _QUOTED_BEFORE = re.compile(rf"[{_QUOTE_OPEN}](?P<q>[^{_QUOTE_ANY}\n]{{2,200}})[
 _ACR_IS_PROJECT = re.compile(
     rf"(?P<full>{_TITLE_RUN})\s+\((?P<acr>[@\w+&-]{{2,30}})\)\s+(?:is|was)\s+an?\s+(?:[\w-]+\s+){{0,5}}{_PROJECT_WORD}\b"
 )
+# the project Full Name (ACR)
+_PROJECT_FULL_ACR = re.compile(
+    rf"(?i:\b{_PROJECT_WORD}\s+)(?P<full>{_TITLE_RUN})\s+\((?P<acr>[@\w+&-]{{2,30}})\)"
+)
 # NAME is a … project
 _NAME_IS_PROJECT = re.compile(
     rf"(?:^|(?<=[.;]\s))(?P<short>[A-Z@][\w@+&'’-]*)\s+(?:is|was)\s+an?\s+(?:[\w-]+\s+){{0,5}}{_PROJECT_WORD}\b"
@@ -171,7 +175,7 @@ class ProjectStage:
                     self._add(short, offset + m.start("q") + q.index(short), long, "project:quoted")
                 elif len(q.split()) <= 20 and q[:1].isupper():
                     self._add(q, offset + m.start("q"), None, "project:quoted")
-        for m in _ACR_IS_PROJECT.finditer(text):
+        for m in [*_ACR_IS_PROJECT.finditer(text), *_PROJECT_FULL_ACR.finditer(text)]:
             full, acr = m.group("full"), m.group("acr")
             if not initials_match(acr.lstrip("@"), full) and not acr.startswith("@"):
                 continue
