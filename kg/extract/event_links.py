@@ -252,7 +252,7 @@ class EventStage:
                 pkey = f"place:{info.geonames_id}"
                 ex.new_entity(pkey, "Place", info.name, kind=info.kind, rule="layout:heading-event", place=info)
                 ex.add_relation(ev.key, "locatedIn", pkey, sent, "layout:heading-event-place", 0.65)
-                ev.names.add(re.sub(r"\s(?:in|at)\s+\S.*$", "", name))
+                ev.names.add(name[: m.start()])  # "Coordination Meeting in X": "Coordination Meeting"
 
     def _bullet_events(self) -> None:
         """A bulleted line whose head is a capitalised name with an event word ("Final Conference in
