@@ -211,3 +211,12 @@ def test_people_work_for_the_organisation_beside_their_name(extract):
     assert ("Mara Velkova", "memberOf", "Halden Foundation") in rels
     assert ("Tomas Redan", "memberOf", "Brisk Labs Association") in rels
     assert ("Ana Pereira", "memberOf", "Lyon City Council") in rels
+
+
+@pytest.mark.slow
+def test_programme_contexts_name_funded_projects(extract):
+    _, names, rels = extract(
+        "News\n\nThe URBACT network KORVAx brings together six cities. Trevalix is an Erasmus+ partnership of schools."
+    )
+    assert names["KORVAx"].type == "Project" and ("KORVAx", "fundedBy", "URBACT") in rels
+    assert names["Trevalix"].type == "Project"

@@ -74,6 +74,7 @@ class ProjectStage:
         titled = self._title() or self._title_acronyms()
         for s in ex.sentences:
             self._contexts(s.span.text, s.span.start)
+        self._programme_contexts()
         projects = [e for e in ex.entities.values() if e.type == "Project"]
         if titled is not None and titled in ex.entities:
             return titled
@@ -158,6 +159,41 @@ class ProjectStage:
                 continue
             return self._add(token, line.start + m.start(), None, "layout:title-acronym")
         return None
+
+    def _programme_contexts(self) -> None:
+        """Names a funding programme's name qualifies: "the URBACT network NAME", "NAME is an Erasmus+
+        partnership", "NAME, a Horizon 2020 project": the name is a project (a funded network or
+        partnership is one) funded by that programme."""
+        ex = self.ex
+        kinds = r"(?:project|network|partnership|initiative|action|consortium)"
+        name = r"(?P<name>[“\"]?[A-Z@][\w@+&'’.-]*(?:\s+[A-Z0-9@][\w@+&'’.-]*){0,3}[”\"]?)"
+        for (a, b), key in list(ex.mention_key.items()):
+            prog = ex.entities.get(key)
+            if prog is None or prog.type != "FundingProgramme":
+                continue
+            sent = ex.sentence_at(a)
+            if sent is None:
+                continue
+            after = ex.text[b : sent.span.end]
+            before = ex.text[sent.span.start : a]
+            found = []
+            m = re.match(rf"(?i:[\s-]*(?:funded|financed|co-funded))?\s+(?:[\w-]+\s+){{0,2}}?(?i:{kinds})s?\s+{name}",
+                         after)
+            if m:
+                found.append((b + m.start("name"), m.group("name"), False))
+            m = re.search(rf"{name},?\s+(?:is|was|has been)?\s*(?:an?|the)\s+(?:[\w-]+\s+){{0,3}}$", before)
+            if m and re.match(rf"(?i:[\s-]*funded)?\s+(?:[\w-]+\s+){{0,3}}?(?i:{kinds})\b", after):
+                found.append((sent.span.start + m.start("name"), m.group("name"), True))
+            for start, raw, strong in found:
+                short = raw.strip("“”\"")
+                shift = raw.index(short[:1]) if short else 0
+                if not short or short.split()[0].lower() in ("the", "a", "an", "this", "its", "their"):
+                    continue
+                if not (strong or _project_like(short) or raw[:1] in "“\"" or len(short.split()) >= 2):
+                    continue
+                pkey = self._add(short, start + shift, None, "project:programme-context")
+                if pkey is not None:
+                    ex.add_relation(pkey, "fundedBy", key, sent, "project:programme-context", 0.7)
 
     def _contexts(self, text: str, offset: int) -> None:
         for m in _PROJECT_DASH.finditer(text):
