@@ -205,18 +205,31 @@ def test_network_draws_nodes_and_click_navigates(server: LiveServer,
     watch.check()
 
 
-def test_map_draws_markers(server: LiveServer, page: tuple[Any, Watch]) -> None:
+def test_map_draws_outlines_markers_and_clusters(server: LiveServer,
+                                                 page: tuple[Any, Watch]) -> None:
     pg, watch = page
     pg.goto(server.url + "/map")
     pg.wait_for_selector("#map[data-markers]")
-    markers = pg.locator("#map path.kg-marker")
+    # The offline base layer: Natural Earth country outlines, from this server.
+    assert pg.locator("#map").get_attribute("data-basemap") == "outlines"
+    assert pg.locator("#map path.kg-country").count() > 100
+    markers = pg.locator("#map .kg-marker")
     assert markers.count() == 3
+    assert pg.locator("#map .kg-place-label", has_text="Kestrel Bay").count() == 1
     markers.first.click()
     popup = pg.locator(".leaflet-popup-content")
     popup.wait_for()
     assert popup.locator("a").count() >= 2
     shot(pg, "map")
+    # Zoomed out, the nearby places gather in one cluster showing their number.
+    pg.evaluate("document.getElementById('map').kgMap.setZoom(3, {animate: false})")
+    cluster = pg.locator("#map .marker-cluster")
+    cluster.first.wait_for()
+    assert cluster.first.text_content().strip() == "3"
+    assert pg.locator("#map .kg-marker").count() == 0
+    shot(pg, "map-clustered")
     watch.check()
+    assert any(u.endswith("/static/vendor/world-atlas/countries-50m.json") for u in watch.requests)
 
 
 def test_timeline_and_home_pages(server: LiveServer, page: tuple[Any, Watch]) -> None:
