@@ -46,6 +46,7 @@ MAX_FACTS = 1000
 MAX_MENTIONS = 200
 
 _NAMES = " ".join(f"<{p}>" for p in NAME_PROPERTIES)
+NAMES_VALUES = _NAMES  # the name properties as a VALUES list
 _HIDDEN = ", ".join(f"<{p}>" for p in _HIDDEN_IN)
 _LABELS = "rdfs:label|skos:prefLabel|dcterms:title"
 
@@ -153,6 +154,11 @@ def _best(literals: Iterable[Node]) -> str | None:
         return None
     items.sort(key=lambda lit: (lit.language not in (None, "en"), len(str(lit)), str(lit)))
     return str(items[0])
+
+
+def best_literal(literals: Iterable[Node]) -> str | None:
+    """The preferred literal of several names: English or no language first, then shortest."""
+    return _best(literals)
 
 
 def label_of(store: KGStore, iri: str | URIRef) -> str:

@@ -16,12 +16,14 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
+from sparql_valid_queries import VALID_QUERIES
 from webapp_support import IKG, S1, LiveServer, shared_server
 
 CHROMIUM = Path(os.environ.get("KG_CHROMIUM", "/usr/bin/chromium"))
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync", "--no-first-run"]
 ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
+SHIPPED_QUERIES = Path(__file__).resolve().parent.parent / "queries"
 LOCAL_HOSTS = {"127.0.0.1"}
 
 
@@ -137,7 +139,7 @@ def test_query_page_runs_saved_queries(server: LiveServer, page: tuple[Any, Watc
     pg.fill('form.saved-form[data-name="partners_of_project"] input[name="project"]',
             "BRIGHTBRIDGE")
     pg.click('form.saved-form[data-name="partners_of_project"] button')
-    pg.locator("#results td", has_text="Sunfield Association").wait_for()
+    pg.locator("#results td", has_text="Sunfield Association").first.wait_for()
     assert pg.locator("#results table tbody tr").count() == 2
     pg.click("#results table th:nth-child(3)")
     first = pg.locator("#results table tbody tr").first.locator("td").nth(2).text_content()
@@ -149,9 +151,31 @@ def test_query_page_runs_saved_queries(server: LiveServer, page: tuple[Any, Watc
     assert pg.locator("#download-csv").get_attribute("href").endswith("format=csv") or \
         "format=csv" in pg.locator("#download-csv").get_attribute("href")
     shot(pg, "query")
-    # The permalink restores and reruns the query.
+    # The permalink restores and reruns the query: rows in view, IRIs shown as labels.
     pg.goto(server.url + permalink)
     expect(pg.locator("#results tbody tr")).to_have_count(2)
+    first_row = pg.locator("#results tbody tr").first
+    expect(first_row).to_be_in_viewport()
+    cell = first_row.locator("a.iri-cell").first
+    assert cell.text_content() == "BRIGHTBRIDGE"
+    assert cell.get_attribute("title") == "http://kg.example.test/res/project/brightbridge"
+    shot(pg, "query-permalink")
+    pg.check("#raw")
+    assert first_row.locator("a.iri-cell").first.text_content() == \
+        "http://kg.example.test/res/project/brightbridge"
+    pg.uncheck("#raw")
+    # Two resource columns: the network view is offered and draws.
+    pg.click('.view-tab[data-view="network"]')
+    pg.wait_for_selector('#view-network[data-ready="3"]')
+    assert pg.locator('.view-tab[data-view="map"]').is_hidden()
+    # A bare link to a saved query with a required parameter shows its form, no error.
+    pg.goto(server.url + "/query?saved=partners_of_project")
+    pg.wait_for_selector('#query-app[data-ready="1"]')
+    form = pg.locator('form.saved-form[data-name="partners_of_project"]')
+    expect(form).to_be_visible()
+    assert "Fill in" in pg.locator("#status").text_content()
+    assert pg.locator("#status.error").count() == 0
+    assert pg.locator("#results tbody tr").count() == 0
     # Completion offers this graph's own terms (no lookup elsewhere).
     pg.click("#editor .CodeMirror")
     pg.keyboard.press("Control+a")
@@ -248,4 +272,71 @@ def test_timeline_and_home_pages(server: LiveServer, page: tuple[Any, Watch]) ->
     pg.wait_for_selector("ul.hits li")
     assert "City of Vålmora" in pg.locator("ul.hits").text_content()
     shot(pg, "search")
+    watch.check()
+
+
+def _error_markers(pg: Any, text: str) -> int:
+    """Put text in the editor, let its checker run, count the error markers it draws."""
+    pg.evaluate("(t) => { const e = document.getElementById('editor').kgEditor; e.setValue(t);"
+                " if (e.checkSyntax) { e.checkSyntax(); } }", text)
+    pg.wait_for_timeout(150)
+    return pg.locator("#editor .CodeMirror-gutters ~ * .parseErrorIcon, "
+                      "#editor .parseErrorIcon, #editor .CodeMirror .error").count()
+
+
+def test_query_editor_marks_no_valid_query(server: LiveServer, page: tuple[Any, Watch]) -> None:
+    pg, watch = page
+    pg.goto(server.url + "/query")
+    pg.wait_for_selector('#query-app[data-ready="1"]')
+    # The checker is on: a broken query gets its marker.
+    assert _error_markers(pg, "SELECT ?x WHERE { ?x a ikg:Project } }") >= 1
+    assert _error_markers(pg, "SELECT ?x WHERE { ?x a nope:Thing }") >= 1
+    marked = []
+    texts = {f"saved/{p.stem}": p.read_text(encoding="utf-8")
+             for p in sorted(SHIPPED_QUERIES.glob("*.rq"))}
+    texts.update(VALID_QUERIES)
+    assert len(texts) > 20
+    for name, text in texts.items():
+        if _error_markers(pg, text):
+            marked.append(name)
+    assert marked == []
+    # The default query comes without PREFIX lines and shows no marker either.
+    pg.goto(server.url + "/query")
+    pg.wait_for_selector('#query-app[data-ready="1"]')
+    assert "PREFIX" not in pg.evaluate("document.getElementById('editor').kgEditor.getValue()")
+    assert pg.locator("#editor .parseErrorIcon").count() == 0
+    shot(pg, "query-editor")
+    watch.check()
+
+
+def test_query_result_views_and_downloads(server: LiveServer, page: tuple[Any, Watch]) -> None:
+    pg, watch = page
+    from urllib.parse import quote
+
+    places = ("SELECT ?place ?label ?lat ?long WHERE { ?place a ikg:City ; rdfs:label ?label ;"
+              " geo:lat ?lat ; geo:long ?long }")
+    pg.goto(server.url + "/query?query=" + quote(places))
+    expect(pg.locator("#results tbody tr")).to_have_count(2)
+    pg.click('.view-tab[data-view="map"]')
+    pg.wait_for_selector('#view-map[data-ready="2"]')
+    assert pg.locator("#view-map path.kg-country").count() > 100
+    shot(pg, "query-map")
+    for fmt in ("csv", "tsv", "json"):
+        assert f"format={fmt}" in pg.locator(f"#download-{fmt}").get_attribute("href")
+    assert pg.locator("#download-ttl").is_hidden()
+    events = ("SELECT ?event ?label ?date WHERE { ?event a ikg:Event ; rdfs:label ?label ;"
+              " ikg:date ?date }")
+    pg.goto(server.url + "/query?query=" + quote(events))
+    expect(pg.locator("#results tbody tr")).to_have_count(2)
+    pg.click('.view-tab[data-view="timeline"]')
+    pg.wait_for_selector('#view-timeline[data-ready="2"]')
+    pg.wait_for_selector("#view-timeline .vis-item-content")
+    shot(pg, "query-timeline")
+    construct = "CONSTRUCT { ?p ikg:fundedBy ?f } WHERE { ?p ikg:fundedBy ?f }"
+    pg.goto(server.url + "/query?query=" + quote(construct))
+    pg.wait_for_selector("pre.graph-result")
+    assert "fundedBy" in pg.locator("pre.graph-result").text_content()
+    assert "format=turtle" in pg.locator("#download-ttl").get_attribute("href")
+    assert "format=jsonld" in pg.locator("#download-jsonld").get_attribute("href")
+    assert pg.locator("#download-csv").is_hidden()
     watch.check()

@@ -255,7 +255,7 @@ def test_map_markers_and_filters(server: LiveServer) -> None:
     by_label = {m["label"]: m for m in data}
     assert by_label["Vålmora"]["weight"] == 3
     assert by_label["Vålmora"]["url"] == "/resource/place/geonames-900001"
-    assert "No map tiles are configured" in html
+    assert "Natural Earth (public domain), served from this site" in html
     _, _, html = fetch(server, "/map?project=TIDEWATER")
     data = json.loads(re.search(r'id="map-data">(.*?)</script>', html, re.S).group(1))
     assert "Vålmora" not in {m["label"] for m in data}
@@ -349,3 +349,16 @@ def test_core_helpers() -> None:
         == "construct"
     query = 'SELECT * FROM <http://g/1> FROM NAMED <http://g/2> WHERE { ?s ?p "FROM <http://n>" }'
     assert dataset_clauses(query) == (["http://g/1"], ["http://g/2"])
+
+
+def test_labels_api_and_saved_tsv(server: LiveServer) -> None:
+    body = json.dumps({"iris": [iri("project/brightbridge"), iri("nothing/here"),
+                                "not an iri"]}).encode()
+    req = urllib.request.Request(server.url + "/api/labels", data=body, method="POST",
+                                 headers={"Content-Type": "application/json"})
+    with urllib.request.urlopen(req, timeout=10) as resp:
+        found = json.loads(resp.read())
+    assert found == {iri("project/brightbridge"): "BRIGHTBRIDGE"}
+    status, headers, text = fetch(server, "/api/saved/projects?format=tsv")
+    assert status == 200 and headers["Content-Type"].startswith("text/tab-separated-values")
+    assert text.splitlines()[0] == "project\tlabel"
