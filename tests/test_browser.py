@@ -17,7 +17,7 @@ from urllib.parse import urlsplit
 
 import pytest
 from sparql_valid_queries import VALID_QUERIES
-from webapp_support import IKG, S1, LiveServer, shared_server
+from webapp_support import IKG, S1, S2, LiveServer, shared_server
 
 CHROMIUM = Path(os.environ.get("KG_CHROMIUM", "/usr/bin/chromium"))
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -260,10 +260,27 @@ def test_timeline_and_home_pages(server: LiveServer, page: tuple[Any, Watch]) ->
     pg, watch = page
     pg.goto(server.url + "/timeline")
     pg.wait_for_selector("#timeline .vis-item-content")
-    assert pg.locator("#timeline .vis-item-content").count() == 2
+    assert pg.locator("#timeline .vis-item-content").count() == 3
+    # A range is drawn as a bar; labels are short (label and place).
+    assert pg.locator("#timeline .vis-item.vis-range", has_text="Harbour days · Kestrel Bay"
+                      ).count() == 1
     shot(pg, "timeline")
+    # A click shows the full sentence and its source; the item's page is one click on.
+    pg.click("#timeline .vis-item-content >> text=Kick-off meeting")
+    detail = pg.locator("#timeline-detail")
+    expect(detail.locator("blockquote.quote")).to_have_text(S2)
+    assert detail.locator("a.source-link").get_attribute("href") == \
+        "/resource/document/001-news-txt"
+    shot(pg, "timeline-detail")
     pg.click("#timeline .vis-item-content >> text=Tidewater workshop")
+    detail.locator("h3 a", has_text="Tidewater workshop").click()
     pg.wait_for_url(re.compile(r".*/resource/event/tidewater-workshop$"))
+    # The filter keeps what overlaps the period: the range before it is gone.
+    pg.goto(server.url + "/timeline?from=2023-01-03&to=2023-12-31")
+    pg.wait_for_selector("#timeline .vis-item-content")
+    assert pg.locator("#timeline .vis-item-content").count() == 2
+    assert pg.locator("#timeline", has_text="Harbour days").count() == 0
+    shot(pg, "timeline-filtered")
     pg.goto(server.url + "/")
     assert pg.locator("#type-counts .card").count() >= 5
     shot(pg, "home")

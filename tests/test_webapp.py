@@ -13,7 +13,7 @@ from urllib.parse import quote
 
 import pytest
 from rdflib import Dataset, Graph, Literal, Namespace, URIRef
-from webapp_support import BASE, IKG, S1, LiveServer, iri, shared_server
+from webapp_support import BASE, IKG, S1, S2, LiveServer, iri, shared_server
 
 IKGNS = Namespace(IKG)
 VOID = Namespace("http://rdfs.org/ns/void#")
@@ -264,11 +264,25 @@ def test_map_markers_and_filters(server: LiveServer) -> None:
 def test_timeline_items(server: LiveServer) -> None:
     _, _, html = fetch(server, "/timeline")
     data = json.loads(re.search(r'id="timeline-data">(.*?)</script>', html, re.S).group(1))
-    assert [i["start"] for i in data["items"]] == ["2023-02-10", "2023-05-20"]
+    assert [i["start"] for i in data["items"]] == ["2022-12-30", "2023-02-10", "2023-05-20"]
     assert {g["label"] for g in data["groups"]} == {"BRIGHTBRIDGE", "TIDEWATER"}
+    by_label = {i["label"]: i for i in data["items"]}
+    days = by_label["Harbour days"]
+    assert (days["start"], days["end"]) == ("2022-12-30", "2023-01-02")  # a range
+    assert days["short"] == "Harbour days · Kestrel Bay"  # label and place
+    kick_off = by_label["Kick-off meeting — BRIGHTBRIDGE, Vålmora, 2023-02-10"]
+    assert kick_off["end"] is None and kick_off["quote"] == S2
+    assert kick_off["document_url"] == "/resource/document/001-news-txt"
     _, _, html = fetch(server, "/timeline?from=2023-03")
     data = json.loads(re.search(r'id="timeline-data">(.*?)</script>', html, re.S).group(1))
     assert [i["label"] for i in data["items"]] == ["Tidewater workshop"]
+    # A range is kept when it overlaps the period, and only then.
+    _, _, html = fetch(server, "/timeline?from=2023-01-01&to=2023-01-31")
+    data = json.loads(re.search(r'id="timeline-data">(.*?)</script>', html, re.S).group(1))
+    assert [i["label"] for i in data["items"]] == ["Harbour days"]
+    _, _, html = fetch(server, "/timeline?from=2023-01-03&to=2023-12-31")
+    data = json.loads(re.search(r'id="timeline-data">(.*?)</script>', html, re.S).group(1))
+    assert "Harbour days" not in {i["label"] for i in data["items"]}
 
 
 # --------------------------------------------------------------------------- export, VoID

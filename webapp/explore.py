@@ -194,6 +194,7 @@ def timeline_page() -> str:
     g.csp_style = "'unsafe-inline'"  # vis-timeline writes style attributes
     for item in items:
         item["url"] = link_for(item["iri"])
+        item["document_url"] = link_for(item["document"]) if item.get("document") else ""
     for group in groups:
         group["url"] = link_for(group["id"]) if group["id"] else ""
     return render_template("timeline.html", f=f, options=kx.filter_options(store),
