@@ -376,3 +376,27 @@ def test_labels_api_and_saved_tsv(server: LiveServer) -> None:
     status, headers, text = fetch(server, "/api/saved/projects?format=tsv")
     assert status == 200 and headers["Content-Type"].startswith("text/tab-separated-values")
     assert text.splitlines()[0] == "project\tlabel"
+
+
+def test_search_badges_facets_and_ranking(server: LiveServer) -> None:
+    from kg.search import faceted_search
+
+    result = faceted_search(server.store, "valmora")
+    by_iri = {h.iri: h for h in result.hits}
+    # The most specific asserted type: a local authority, not the inferred Organisation.
+    assert by_iri[iri("organisation/city-of-valmora")].types == ["Local authority"]
+    assert by_iri[iri("place/geonames-900001")].types == ["City"]
+    # The exact name first.
+    assert result.hits[0].label == "Vålmora" and result.hits[0].score == 0
+    types = {f.label: f.count for f in result.facets["type"]}
+    assert types["City"] == 1 and types["Local authority"] == 1
+    assert {f.label for f in result.facets["country"]} == {"Norland"}
+    _, _, html = fetch(server, "/search?q=valmora&type=City")
+    assert "/resource/place/geonames-900001" in html
+    assert "/resource/organisation/city-of-valmora" not in html
+    assert 'data-facet="country"' in html and "Norland" in html
+    _, _, html = fetch(server, "/search?q=zephyr")
+    assert 'data-facet="programme"' in html
+    result = faceted_search(server.store, "tidewater")
+    assert result.hits[0].label == "TIDEWATER" and result.hits[0].types == ["Project"]
+    assert {f.label for f in result.facets["programme"]} == {"Zephyr Fund"}

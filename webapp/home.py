@@ -8,6 +8,7 @@ import queue
 import re
 import threading
 from collections.abc import Iterator
+from urllib.parse import urlencode
 
 from flask import Blueprint, Response, abort, jsonify, render_template, request
 
@@ -48,8 +49,22 @@ def index() -> str:
 def search_page() -> str:
     """Resources whose names match ?q= (accents and case ignored)."""
     q = request.args.get("q", "").strip()[:200]
-    hits = ks.search(get_store(), q) if q else []
-    return render_template("search.html", q=q, hits=hits)
+    chosen = {name: request.args.get(name, "").strip()[:500] or None
+              for name in ("type", "country", "programme")}
+    result = ks.faceted_search(get_store(), q, kind=chosen["type"], country=chosen["country"],
+                               programme=chosen["programme"]) if q else None
+
+    def facet_url(name: str, value: str | None) -> str:
+        """This search with one facet set to value (None: removed)."""
+        args = {"q": q, **{k: v for k, v in chosen.items() if v}}
+        if value is None:
+            args.pop(name, None)
+        else:
+            args[name] = value
+        return "/search?" + urlencode(args)
+
+    return render_template("search.html", q=q, result=result, hits=result.hits if result else [],
+                           chosen=chosen, facet_url=facet_url)
 
 
 @bp.route("/api/search")
