@@ -322,6 +322,18 @@ def test_void_description(server: LiveServer) -> None:
     _, headers, body = fetch(server, "/.well-known/void", "application/ld+json")
     assert headers["Content-Type"].startswith("application/ld+json")
     assert len(Graph().parse(data=body, format="json-ld")) == len(g)
+    # Clean prefixes: geo: is WGS84 (rdflib's own GeoSPARQL binding does not push it aside).
+    _, _, turtle = fetch(server, "/.well-known/void?format=ttl")
+    assert "geo1:" not in turtle and "@prefix geo: <http://www.w3.org/2003/01/geo/wgs84_pos#>" \
+        in turtle
+    # A browser gets a page.
+    browser = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
+    status, headers, html = fetch(server, "/.well-known/void", browser)
+    assert status == 200 and headers["Content-Type"].startswith("text/html")
+    assert 'id="void-counts"' in html and "ikg:Project" in html
+    assert 'href="/.well-known/void?format=ttl"' in html
+    _, headers, _ = fetch(server, "/.well-known/void", "text/turtle, text/html;q=0.5")
+    assert headers["Content-Type"].startswith("text/turtle")
 
 
 def test_tile_url_setting_reaches_map_and_csp(server: LiveServer) -> None:
