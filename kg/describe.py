@@ -46,7 +46,6 @@ MAX_FACTS = 1000
 MAX_MENTIONS = 200
 
 _NAMES = " ".join(f"<{p}>" for p in NAME_PROPERTIES)
-NAMES_VALUES = _NAMES  # the name properties as a VALUES list
 _HIDDEN = ", ".join(f"<{p}>" for p in _HIDDEN_IN)
 _LABELS = "rdfs:label|skos:prefLabel|dcterms:title"
 
@@ -156,9 +155,25 @@ def _best(literals: Iterable[Node]) -> str | None:
     return str(items[0])
 
 
-def best_literal(literals: Iterable[Node]) -> str | None:
-    """The preferred literal of several names: English or no language first, then shortest."""
-    return _best(literals)
+def labels_of(store: KGStore, iris: Iterable[str], chunk: int = 500) -> dict[str, str]:
+    """Display labels of many IRIs at once: {iri: label} for those that have a name."""
+    wanted = list(dict.fromkeys(str(i) for i in iris))
+    found: dict[str, dict[str, list[Node]]] = {}
+    for start in range(0, len(wanted), chunk):
+        values = " ".join(f"<{i}>" for i in wanted[start:start + chunk])
+        rows = store.select(
+            f"SELECT ?r ?p ?name WHERE {{ VALUES ?r {{ {values} }} ?r ?p ?name . "
+            f"VALUES ?p {{ {_NAMES} }} }}")
+        for row in rows:
+            found.setdefault(str(row["r"]), {}).setdefault(str(row["p"]), []).append(row["name"])
+    out: dict[str, str] = {}
+    for iri, by_prop in found.items():
+        for prop in NAME_PROPERTIES:
+            best = _best(by_prop.get(str(prop), []))
+            if best:
+                out[iri] = best
+                break
+    return out
 
 
 def label_of(store: KGStore, iri: str | URIRef) -> str:

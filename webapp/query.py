@@ -171,21 +171,4 @@ def labels() -> Response:
         abort(400, 'Send JSON {"iris": [...]}.')
     wanted = list(dict.fromkeys(i for i in iris[:MAX_LABELS]
                                 if isinstance(i, str) and _LABEL_IRI.match(i)))
-    if not wanted:
-        return jsonify({})
-    found: dict[str, dict[str, list[Any]]] = {}
-    for start in range(0, len(wanted), 500):
-        chunk = " ".join(f"<{i}>" for i in wanted[start:start + 500])
-        rows = get_store().select(
-            f"SELECT ?r ?p ?name WHERE {{ VALUES ?r {{ {chunk} }} ?r ?p ?name . "
-            f"VALUES ?p {{ {kd.NAMES_VALUES} }} }}")
-        for row in rows:
-            found.setdefault(str(row["r"]), {}).setdefault(str(row["p"]), []).append(row["name"])
-    out = {}
-    for iri, by_prop in found.items():
-        for prop in kd.NAME_PROPERTIES:
-            best = kd.best_literal(by_prop.get(str(prop), []))
-            if best:
-                out[iri] = best
-                break
-    return jsonify(out)
+    return jsonify(kd.labels_of(get_store(), wanted) if wanted else {})
