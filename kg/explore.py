@@ -412,7 +412,7 @@ def timeline_items(store: KGStore, f: Filters) -> tuple[list[dict[str, Any]], li
     source sentence with its document when known.
     """
     rows = store.select(
-        f"""SELECT ?a (SAMPLE(?l) AS ?label) (SAMPLE(?k) AS ?kind)
+        f"""SELECT ?a (SAMPLE(?l) AS ?label) (MAX(STR(?k)) AS ?kind)
                    ?project (SAMPLE(?pl) AS ?plabel) WHERE {{
           ?a a ?k . VALUES ?k {{ {_ACTIVITY_CLASSES} }}
           ?a ikg:date|ikg:startDate ?d .

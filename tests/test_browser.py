@@ -288,7 +288,17 @@ def test_timeline_and_home_pages(server: LiveServer, page: tuple[Any, Watch]) ->
     pg.press("main input[name=q]", "Enter")
     pg.wait_for_selector("ul.hits li")
     assert "City of Vålmora" in pg.locator("ul.hits").text_content()
+    assert pg.locator('.facet[data-facet="type"] li').count() >= 2
     shot(pg, "search")
+    pg.locator('.facet[data-facet="type"] a', has_text="City").first.click()
+    expect(pg.locator("ul.hits li")).to_have_count(1)
+    assert "Vålmora" in pg.locator("ul.hits").text_content()
+    shot(pg, "search-facet")
+    # The dataset description is a page in a browser.
+    pg.goto(server.url + "/.well-known/void")
+    assert pg.locator("#void-counts .card").count() >= 4
+    assert pg.locator("#void-classes a", has_text="ikg:Project").count() == 1
+    shot(pg, "void")
     watch.check()
 
 

@@ -385,7 +385,7 @@
     reveal();
   }
   function reveal() {
-    areaEl.scrollIntoView({ block: "start", behavior: "auto" });
+    areaEl.scrollIntoView({ block: "nearest", behavior: "auto" });
     areaEl.dataset.answered = String(Date.now());
   }
   function handle(response, downloadsFor) {
