@@ -367,3 +367,15 @@ def test_query_result_views_and_downloads(server: LiveServer, page: tuple[Any, W
     assert "format=jsonld" in pg.locator("#download-jsonld").get_attribute("href")
     assert pg.locator("#download-csv").is_hidden()
     watch.check()
+
+
+@pytest.mark.parametrize("path", ["/ontology", "/peers?city=V%C3%A5lmora", "/export",
+                                  "/resource/organisation/city-of-valmora"])
+def test_other_pages_render_offline(server: LiveServer, page: tuple[Any, Watch],
+                                    path: str) -> None:
+    pg, watch = page
+    pg.goto(server.url + path)
+    assert pg.locator("h1").count() >= 1
+    name = path.strip("/").split("?")[0].replace("/", "-") or "home"
+    shot(pg, f"page-{name}")
+    watch.check()

@@ -443,7 +443,8 @@
     document.querySelectorAll("#saved-list li").forEach(function (li) {
       li.classList.toggle("open", li.dataset.name === name);
     });
-    setQueryText(q.sparql);
+    // The form beside shows title, description and parameters: the editor starts at the query.
+    setQueryText(q.sparql.replace(/^(\s*#\s*(title|description|param|columns|handler)\s*:[^\n]*\n)+/i, ""));
     return q;
   }
   function missing(q, values) {
