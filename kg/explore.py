@@ -280,7 +280,7 @@ def network_view(store: KGStore, f: Filters, max_nodes: int = MAX_NODES) -> Netw
 
 @dataclass
 class MapMarker:
-    """A place with coordinates, and the projects and organisations there."""
+    """A place with coordinates, and the projects, organisations and events there."""
 
     iri: str
     label: str
@@ -289,6 +289,7 @@ class MapMarker:
     kind: str
     projects: list[dict[str, str]]
     organisations: list[dict[str, str]]
+    events: list[dict[str, str]] = field(default_factory=list)
 
     @property
     def weight(self) -> int:
@@ -299,7 +300,8 @@ class MapMarker:
         """A JSON-ready form."""
         return {"iri": self.iri, "label": self.label, "lat": self.lat, "long": self.long,
                 "kind": self.kind, "projects": self.projects,
-                "organisations": self.organisations, "weight": self.weight}
+                "organisations": self.organisations, "events": self.events,
+                "weight": self.weight}
 
 
 def map_markers(store: KGStore, f: Filters) -> list[MapMarker]:
@@ -321,6 +323,11 @@ def map_markers(store: KGStore, f: Filters) -> list[MapMarker]:
           ?place geo:lat ?la . ?x ikg:locatedIn+ ?place ; a ?t . VALUES ?t {{ {_ORG_CLASSES} }}
           OPTIONAL {{ ?x rdfs:label ?l }}
         }} GROUP BY ?place ?x""", graphs=f.graphs)
+    events = store.select(
+        f"""SELECT DISTINCT ?place ?x (SAMPLE(?l) AS ?label) WHERE {{
+          ?place geo:lat ?la . ?x ikg:locatedIn ?place ; a ?t . VALUES ?t {{ {_ACTIVITY_CLASSES} }}
+          OPTIONAL {{ ?x rdfs:label ?l }}
+        }} GROUP BY ?place ?x""", graphs=f.graphs)
     scope = _scope(store, f)
     outside = _outside_dates(store, f)
 
@@ -328,12 +335,13 @@ def map_markers(store: KGStore, f: Filters) -> list[MapMarker]:
         return (scope is None or iri in scope) and iri not in outside
 
     by_place: dict[str, dict[str, dict[str, str]]] = {}
-    for kind, rows in (("projects", projects), ("organisations", orgs)):
+    for kind, rows in (("projects", projects), ("organisations", orgs), ("events", events)):
         for row in rows:
             x = str(row["x"])
             if not allowed(x):
                 continue
-            bucket = by_place.setdefault(str(row["place"]), {"projects": {}, "organisations": {}})
+            bucket = by_place.setdefault(str(row["place"]),
+                                         {"projects": {}, "organisations": {}, "events": {}})
             bucket[kind][x] = str(row.get("label") or local_name(x))
     markers = []
     for row in places:
@@ -342,8 +350,9 @@ def map_markers(store: KGStore, f: Filters) -> list[MapMarker]:
             lat, long = float(row["lat"].toPython()), float(row["long"].toPython())
         except (KeyError, TypeError, ValueError):
             continue
-        found = by_place.get(iri, {"projects": {}, "organisations": {}})
-        if scope is not None and iri not in scope and not any(found.values()):
+        found = by_place.get(iri, {"projects": {}, "organisations": {}, "events": {}})
+        if scope is not None and iri not in scope and not (found["projects"]
+                                                           or found["organisations"]):
             continue
         kind = local_name(str(row["kind"])) if row.get("kind") is not None else "Place"
         markers.append(MapMarker(
@@ -353,6 +362,8 @@ def map_markers(store: KGStore, f: Filters) -> list[MapMarker]:
                       sorted(found["projects"].items(), key=lambda kv: kv[1].casefold())],
             organisations=[{"iri": k, "label": v} for k, v in
                            sorted(found["organisations"].items(), key=lambda kv: kv[1].casefold())],
+            events=[{"iri": k, "label": v} for k, v in
+                    sorted(found["events"].items(), key=lambda kv: kv[1].casefold())],
         ))
     markers.sort(key=lambda m: (-m.weight, m.label.casefold()))
     return markers

@@ -254,6 +254,9 @@ def test_map_markers_and_filters(server: LiveServer) -> None:
     data = json.loads(re.search(r'id="map-data">(.*?)</script>', html, re.S).group(1))
     by_label = {m["label"]: m for m in data}
     assert by_label["Vålmora"]["weight"] == 3
+    # The popup lists what happened there too.
+    assert [e["url"] for e in by_label["Vålmora"]["events"]] == \
+        ["/resource/event/brightbridge-kick-off"]
     assert by_label["Vålmora"]["url"] == "/resource/place/geonames-900001"
     assert "Natural Earth (public domain), served from this site" in html
     _, _, html = fetch(server, "/map?project=TIDEWATER")

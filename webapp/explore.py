@@ -175,7 +175,7 @@ def map_page() -> str:
     for marker in kx.map_markers(store, f):
         data = marker.as_dict()
         data["url"] = link_for(marker.iri)
-        for key in ("projects", "organisations"):
+        for key in ("projects", "organisations", "events"):
             data[key] = [{**item, "url": link_for(item["iri"])} for item in data[key]]
         markers.append(data)
     return render_template(

@@ -48,10 +48,11 @@
     popup.appendChild(kind);
     popup.appendChild(list("Projects", m.projects));
     popup.appendChild(list("Organisations", m.organisations));
-    if (!m.projects.length && !m.organisations.length) {
+    popup.appendChild(list("Events", m.events || []));
+    if (!m.projects.length && !m.organisations.length && !(m.events || []).length) {
       var none = document.createElement("div");
       none.className = "muted";
-      none.textContent = "No project or organisation recorded here.";
+      none.textContent = "Nothing recorded here yet.";
       popup.appendChild(none);
     }
     return popup;
