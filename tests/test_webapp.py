@@ -415,3 +415,13 @@ def test_search_badges_facets_and_ranking(server: LiveServer) -> None:
     result = faceted_search(server.store, "tidewater")
     assert result.hits[0].label == "TIDEWATER" and result.hits[0].types == ["Project"]
     assert {f.label for f in result.facets["programme"]} == {"Zephyr Fund"}
+
+
+def test_short_label_cuts_at_a_word() -> None:
+    from kg.explore import short_label
+
+    assert short_label("Short one") == "Short one"
+    long = "A partner organisation presents the project and its tools at a regional fair today"
+    cut = short_label(long)
+    assert cut.endswith("…") and len(cut) <= 48 and long.startswith(cut[:-1])
+    assert not cut[:-1].endswith(" ")
