@@ -24,6 +24,7 @@ $(PY):
 # Re-install when pyproject.toml changes. If pip cannot reach the package index but the
 # environment already works, go on with it (offline machines with a prepared venv).
 $(STAMP): pyproject.toml | $(PY)
+	@echo "==> [1/3] Installing integration-kg and its dependencies into $(VENV) (a few minutes the first time)"
 	$(PY) -m pip install -q -e '.[dev]' || { \
 	  $(PY) -c 'import click, pytest, spacy, pyoxigraph' 2>/dev/null && test -x $(KG) \
 	  && echo "warning: pip install failed; using the packages already in $(VENV)" >&2; } \
@@ -33,9 +34,11 @@ $(STAMP): pyproject.toml | $(PY)
 install: $(STAMP)
 
 ingest: install
+	@echo "==> [2/3] Building the graph from data/corpus (loads the language pipeline, then one document at a time)"
 	$(KG) ingest data/corpus
 
 serve: ingest
+	@echo "==> [3/3] Serving http://$(HOST):$(PORT)/ (Ctrl+C to stop)"
 	$(KG) serve --host $(HOST) --port $(PORT)
 
 test: install

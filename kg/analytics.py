@@ -270,6 +270,24 @@ def _kinds(rows: list[dict[str, Node]]) -> tuple[dict[str, str], dict[str, str]]
     return kinds, labels
 
 
+RESOURCE_COUNT_RULE = ("each resource once, under its most specific core kind: an Event is "
+                       "not counted again as an Activity, an NGO counts as an Organisation")
+
+
+def _count_kinds(kinds: dict[str, str]) -> dict[str, int]:
+    by_kind: dict[str, int] = defaultdict(int)
+    for kind in kinds.values():
+        by_kind[kind] += 1
+    return dict(sorted(by_kind.items()))
+
+
+def resource_counts(store: KGStore) -> dict[str, int]:
+    """Resources by kind, the one count `kg stats` and `kg analytics` print: see
+    RESOURCE_COUNT_RULE (kinds: CORE_KINDS, asserted and inferred types both considered)."""
+    kinds, _ = _kinds(_resource_rows(store))
+    return _count_kinds(kinds)
+
+
 def resource_graph(store: KGStore, graphs: str = "all", *, themes: bool = False) -> nx.Graph:
     """Undirected graph of the core resources linked by ikg object properties.
 
@@ -481,9 +499,7 @@ def summary(store: KGStore, graphs: str = "all") -> dict[str, Any]:
     """Counts of resources by kind, triples by graph family, and the shape of the networks."""
     rows = _resource_rows(store)
     kinds, labels = _kinds(rows)
-    by_kind: dict[str, int] = defaultdict(int)
-    for kind in kinds.values():
-        by_kind[kind] += 1
+    by_kind = _count_kinds(kinds)
     resources = resource_graph(store, graphs)
     orgs = organisation_graph(store, graphs)
     degree = nx.degree_centrality(orgs) if orgs.number_of_nodes() else {}

@@ -320,9 +320,20 @@ def ingest(ctx: click.Context, paths: tuple[Path, ...], fmt: str, show_kept_out:
     settings = _settings(ctx)
     stderr = click.get_text_stream("stderr")
     if stderr.isatty() and fmt == "text":
-        with click.progressbar(length=len(files), label="Ingesting", file=stderr) as bar:
-            report = run_ingest(files, settings, progress=lambda done, total, name: bar.update(1),
-                                workers=workers, scheduler=scheduler)
+        import shutil
+
+        from tqdm import tqdm
+
+        # A bar on the terminal only (none when output goes to a file or a pipe); the width
+        # from shutil, which falls back to 80 columns where a terminal reports 0.
+        with tqdm(total=len(files), desc="Ingesting", unit="doc", file=stderr,
+                  ncols=min(shutil.get_terminal_size().columns, 120)) as bar:
+            def advance(done: int, total: int, name: str) -> None:
+                bar.set_postfix_str(Path(name).name[-24:], refresh=False)
+                bar.update(1)
+
+            report = run_ingest(files, settings, progress=advance, workers=workers,
+                                scheduler=scheduler)
     else:
         report = run_ingest(files, settings, workers=workers, scheduler=scheduler)
     if fmt == "json":
@@ -519,11 +530,16 @@ def store_stats(store: KGStore) -> dict[str, Any]:
          "graph": str(g), "triples": graphs.get(str(g), 0)}
         for g in store.document_graphs()
     ]
+    from kg.analytics import resource_counts
+
     return {
         "store": str(store.path) if store.path else None,
         "triples": store.count("all"),
         "graphs": graphs,
-        "resources": {str(r["type"])[len(str(IKG)):]: int(r["n"]) for r in types},
+        # The same count as `kg analytics`: each resource once, under its core kind.
+        "resources": resource_counts(store),
+        # Instances per class: a resource counts under each of its classes (inferred too).
+        "classes": {str(r["type"])[len(str(IKG)):]: int(r["n"]) for r in types},
         "documents": sorted(documents, key=lambda d: d["id"]),
     }
 
@@ -545,8 +561,15 @@ def stats(ctx: click.Context, fmt: str) -> None:
     click.echo(format_table(["graph", "triples"], [
         [_short_graph(g, base), str(n)] for g, n in data["graphs"].items()]))
     click.echo("")
-    click.echo(format_table(["type", "resources"], [
-        [f"ikg:{t}", str(n)] for t, n in data["resources"].items()]))
+    from kg.analytics import RESOURCE_COUNT_RULE
+
+    click.echo(f"Resources by kind ({RESOURCE_COUNT_RULE}; as in `kg analytics`):")
+    click.echo(format_table(["kind", "resources"], [
+        [t, str(n)] for t, n in data["resources"].items()]))
+    click.echo("\nInstances by class (a resource counts under each of its classes, "
+               "inferred superclasses included):")
+    click.echo(format_table(["class", "instances"], [
+        [f"ikg:{t}", str(n)] for t, n in data["classes"].items()]))
     click.echo(f"\nDocuments: {len(data['documents'])}")
     for doc in data["documents"]:
         click.echo(f"  {doc['id']}  ({doc['triples']} triples)")
@@ -633,8 +656,9 @@ def _term(store: KGStore, text: str, what: str, literal_ok: bool = False) -> Nod
 @click.pass_context
 def explain(ctx: click.Context, subject: str, predicate: str, obj: str) -> None:
     """Explain why a triple holds (IRIs, prefixed names like ikg:operatesIn, or names)."""
+    from kg.describe import labels_of
     from kg.reasoning import explain as explain_triple
-    from kg.reasoning import format_explanation
+    from kg.reasoning import explanation_iris, format_explanation
 
     settings = _settings(ctx)
     with _store(ctx) as store:
@@ -642,7 +666,8 @@ def explain(ctx: click.Context, subject: str, predicate: str, obj: str) -> None:
         p = _term(store, predicate, "property")
         o = _term(store, obj, "object", literal_ok=True)
         explanation = explain_triple(store, s, p, o)  # type: ignore[arg-type]
-    click.echo(format_explanation(explanation, settings.base_iri))
+        labels = labels_of(store, explanation_iris(explanation))
+    click.echo(format_explanation(explanation, settings.base_iri, labels))
 
 
 @main.command()
@@ -653,6 +678,8 @@ def explain(ctx: click.Context, subject: str, predicate: str, obj: str) -> None:
 @click.pass_context
 def path(ctx: click.Context, a: str, b: str, fmt: str) -> None:
     """The shortest connection between two resources (IRIs or names)."""
+    from rdflib import URIRef
+
     from kg.analytics import shortest_path
 
     with _store(ctx) as store:
@@ -664,12 +691,20 @@ def path(ctx: click.Context, a: str, b: str, fmt: str) -> None:
     if not nodes:
         click.echo(f"No connection between {a} and {b}.")
         ctx.exit(1)
-    click.echo(f"{nodes[0]['label']} ({nodes[0]['kind']})")
+    base = _settings(ctx).base_iri
+
+    def named(node: dict[str, Any]) -> str:
+        return f"{node['label']} ({node['kind']}) [{_short(URIRef(node['iri']), base)}]"
+
+    click.echo(named(nodes[0]))
     for node, edge, prev in zip(nodes[1:], edges, nodes, strict=False):
         arrow = "→" if edge["from"] == prev["iri"] else "←"
         mark = " (inferred)" if edge.get("inferred") else ""
-        click.echo(f"  {arrow} {edge.get('propertyLabel') or edge['property']}{mark}")
-        click.echo(f"{node['label']} ({node['kind']})")
+        prop = _short(URIRef(edge["property"]), base)
+        label = edge.get("propertyLabel")
+        click.echo(f"  {arrow} {label} [{prop}]{mark}" if label and label != prop
+                   else f"  {arrow} {prop}{mark}")
+        click.echo(named(node))
     click.echo(f"Length: {result['length']}")
 
 
@@ -681,6 +716,8 @@ def path(ctx: click.Context, a: str, b: str, fmt: str) -> None:
 @click.pass_context
 def peers(ctx: click.Context, city: str, limit: int, fmt: str) -> None:
     """Cities most like CITY by shared projects, partners, programmes, events and themes."""
+    from rdflib import URIRef
+
     from kg.analytics import peer_cities
 
     with _store(ctx) as store:
@@ -691,8 +728,10 @@ def peers(ctx: click.Context, city: str, limit: int, fmt: str) -> None:
     if not found:
         click.echo(f"No peer city shares anything with {city}.")
         return
-    click.echo(format_table(["city", "score", "why"],
-                            [[p["label"], f"{p['score']:g}", p["reason"]] for p in found],
+    base = _settings(ctx).base_iri
+    click.echo(format_table(["city", "iri", "score", "why"],
+                            [[p["label"], _short(URIRef(p["city"]), base), f"{p['score']:g}",
+                              p["reason"]] for p in found],
                             limit=10_000))
 
 
@@ -716,7 +755,10 @@ def analytics(ctx: click.Context, write: bool, fmt: str) -> None:
         return
     click.echo(f"Documents: {data['documents']}")
     click.echo("Triples: " + ", ".join(f"{k} {v}" for k, v in data["triples"].items()))
-    click.echo("Resources: " + ", ".join(f"{k} {v}" for k, v in data["resources"].items()))
+    from kg.analytics import RESOURCE_COUNT_RULE
+
+    click.echo("Resources: " + ", ".join(f"{k} {v}" for k, v in data["resources"].items())
+               + f"\n  ({RESOURCE_COUNT_RULE})")
     rg, og = data["resource_graph"], data["organisation_graph"]
     click.echo(f"Resource network: {rg['nodes']} nodes, {rg['edges']} edges, "
                f"{rg['components']} components (largest {rg['largest_component']})")

@@ -155,6 +155,27 @@ def _best(literals: Iterable[Node]) -> str | None:
     return str(items[0])
 
 
+def labels_of(store: KGStore, iris: Iterable[str], chunk: int = 500) -> dict[str, str]:
+    """Display labels of many IRIs at once: {iri: label} for those that have a name."""
+    wanted = list(dict.fromkeys(str(i) for i in iris))
+    found: dict[str, dict[str, list[Node]]] = {}
+    for start in range(0, len(wanted), chunk):
+        values = " ".join(f"<{i}>" for i in wanted[start:start + chunk])
+        rows = store.select(
+            f"SELECT ?r ?p ?name WHERE {{ VALUES ?r {{ {values} }} ?r ?p ?name . "
+            f"VALUES ?p {{ {_NAMES} }} }}")
+        for row in rows:
+            found.setdefault(str(row["r"]), {}).setdefault(str(row["p"]), []).append(row["name"])
+    out: dict[str, str] = {}
+    for iri, by_prop in found.items():
+        for prop in NAME_PROPERTIES:
+            best = _best(by_prop.get(str(prop), []))
+            if best:
+                out[iri] = best
+                break
+    return out
+
+
 def label_of(store: KGStore, iri: str | URIRef) -> str:
     """A resource's display label: its preferred name, else the end of its IRI."""
     rows = store.select(

@@ -170,19 +170,28 @@ def _pad(value: str, end: bool) -> str:
 
 
 def _dates(store: KGStore, graphs: str) -> dict[str, tuple[str | None, str | None]]:
-    """(first day, last day) of every dated resource: activities by ikg:date, projects by
-    start/end dates."""
+    """(first day, last day) of every dated resource: activities by ikg:date, anything with
+    start/end dates by those (a range).
+
+    The minimum and maximum are taken here, not with MIN(STR(?d)) in SPARQL: a row of the
+    union without ?d makes STR(?d) an error, which leaves the whole aggregate unbound (the
+    resource then looked undated and passed every date filter).
+    """
     rows = store.select(
-        """SELECT ?x (MIN(STR(?d)) AS ?first) (MAX(STR(?e)) AS ?last) WHERE {
+        """SELECT DISTINCT ?x ?d ?e WHERE {
           { ?x ikg:date ?d . BIND(?d AS ?e) }
           UNION { ?x ikg:startDate ?d } UNION { ?x ikg:endDate ?e }
-        } GROUP BY ?x""", graphs=graphs)
-    found: dict[str, tuple[str | None, str | None]] = {}
+        }""", graphs=graphs)
+    firsts: dict[str, list[str]] = {}
+    lasts: dict[str, list[str]] = {}
     for row in rows:
-        first = str(row["first"]) if row.get("first") is not None else None
-        last = str(row["last"]) if row.get("last") is not None else None
-        found[str(row["x"])] = (first, last)
-    return found
+        x = str(row["x"])
+        if row.get("d") is not None:
+            firsts.setdefault(x, []).append(_pad(str(row["d"])[:10], False))
+        if row.get("e") is not None:
+            lasts.setdefault(x, []).append(_pad(str(row["e"])[:10], True))
+    return {x: (min(firsts[x]) if x in firsts else None, max(lasts[x]) if x in lasts else None)
+            for x in set(firsts) | set(lasts)}
 
 
 def _outside_dates(store: KGStore, f: Filters) -> set[str]:
@@ -271,7 +280,7 @@ def network_view(store: KGStore, f: Filters, max_nodes: int = MAX_NODES) -> Netw
 
 @dataclass
 class MapMarker:
-    """A place with coordinates, and the projects and organisations there."""
+    """A place with coordinates, and the projects, organisations and events there."""
 
     iri: str
     label: str
@@ -280,6 +289,7 @@ class MapMarker:
     kind: str
     projects: list[dict[str, str]]
     organisations: list[dict[str, str]]
+    events: list[dict[str, str]] = field(default_factory=list)
 
     @property
     def weight(self) -> int:
@@ -290,7 +300,8 @@ class MapMarker:
         """A JSON-ready form."""
         return {"iri": self.iri, "label": self.label, "lat": self.lat, "long": self.long,
                 "kind": self.kind, "projects": self.projects,
-                "organisations": self.organisations, "weight": self.weight}
+                "organisations": self.organisations, "events": self.events,
+                "weight": self.weight}
 
 
 def map_markers(store: KGStore, f: Filters) -> list[MapMarker]:
@@ -312,6 +323,11 @@ def map_markers(store: KGStore, f: Filters) -> list[MapMarker]:
           ?place geo:lat ?la . ?x ikg:locatedIn+ ?place ; a ?t . VALUES ?t {{ {_ORG_CLASSES} }}
           OPTIONAL {{ ?x rdfs:label ?l }}
         }} GROUP BY ?place ?x""", graphs=f.graphs)
+    events = store.select(
+        f"""SELECT DISTINCT ?place ?x (SAMPLE(?l) AS ?label) WHERE {{
+          ?place geo:lat ?la . ?x ikg:locatedIn ?place ; a ?t . VALUES ?t {{ {_ACTIVITY_CLASSES} }}
+          OPTIONAL {{ ?x rdfs:label ?l }}
+        }} GROUP BY ?place ?x""", graphs=f.graphs)
     scope = _scope(store, f)
     outside = _outside_dates(store, f)
 
@@ -319,12 +335,13 @@ def map_markers(store: KGStore, f: Filters) -> list[MapMarker]:
         return (scope is None or iri in scope) and iri not in outside
 
     by_place: dict[str, dict[str, dict[str, str]]] = {}
-    for kind, rows in (("projects", projects), ("organisations", orgs)):
+    for kind, rows in (("projects", projects), ("organisations", orgs), ("events", events)):
         for row in rows:
             x = str(row["x"])
             if not allowed(x):
                 continue
-            bucket = by_place.setdefault(str(row["place"]), {"projects": {}, "organisations": {}})
+            bucket = by_place.setdefault(str(row["place"]),
+                                         {"projects": {}, "organisations": {}, "events": {}})
             bucket[kind][x] = str(row.get("label") or local_name(x))
     markers = []
     for row in places:
@@ -333,8 +350,9 @@ def map_markers(store: KGStore, f: Filters) -> list[MapMarker]:
             lat, long = float(row["lat"].toPython()), float(row["long"].toPython())
         except (KeyError, TypeError, ValueError):
             continue
-        found = by_place.get(iri, {"projects": {}, "organisations": {}})
-        if scope is not None and iri not in scope and not any(found.values()):
+        found = by_place.get(iri, {"projects": {}, "organisations": {}, "events": {}})
+        if scope is not None and iri not in scope and not (found["projects"]
+                                                           or found["organisations"]):
             continue
         kind = local_name(str(row["kind"])) if row.get("kind") is not None else "Place"
         markers.append(MapMarker(
@@ -344,15 +362,68 @@ def map_markers(store: KGStore, f: Filters) -> list[MapMarker]:
                       sorted(found["projects"].items(), key=lambda kv: kv[1].casefold())],
             organisations=[{"iri": k, "label": v} for k, v in
                            sorted(found["organisations"].items(), key=lambda kv: kv[1].casefold())],
+            events=[{"iri": k, "label": v} for k, v in
+                    sorted(found["events"].items(), key=lambda kv: kv[1].casefold())],
         ))
     markers.sort(key=lambda m: (-m.weight, m.label.casefold()))
     return markers
 
 
+SHORT_LABEL = 48
+
+
+def short_label(label: str, limit: int = SHORT_LABEL) -> str:
+    """A label cut at a word boundary to at most `limit` characters (with an ellipsis)."""
+    label = " ".join(label.split())
+    if len(label) <= limit:
+        return label
+    cut = label[:limit - 1].rsplit(" ", 1)[0].rstrip(",;:—-– ")
+    return (cut or label[:limit - 1]) + "…"
+
+
+def _timeline_context(store: KGStore, iris: list[str], graphs: str
+                      ) -> tuple[dict[str, str], dict[str, tuple[str, str]]]:
+    """For timeline items: the label of the place each happened in (the most specific, a city
+    before a country), and one source sentence with its document."""
+    places: dict[str, str] = {}
+    quotes: dict[str, tuple[str, str]] = {}
+    for start in range(0, len(iris), 400):
+        values = " ".join(f"<{i}>" for i in iris[start:start + 400])
+        rows = store.select(
+            f"""SELECT ?a ?place (SAMPLE(?l) AS ?label) (COUNT(DISTINCT ?up) AS ?depth) WHERE {{
+              VALUES ?a {{ {values} }}
+              ?a ikg:locatedIn ?place . ?place rdfs:label ?l .
+              OPTIONAL {{ ?place ikg:locatedIn+ ?up }}
+            }} GROUP BY ?a ?place""", graphs=graphs)
+        best: dict[str, tuple[int, str]] = {}
+        for row in rows:
+            a, depth = str(row["a"]), int(row["depth"].toPython())
+            label = str(row["label"])
+            if a not in best or (depth, -len(label)) > (best[a][0], -len(best[a][1])):
+                best[a] = (depth, label)
+        places.update({a: label for a, (_, label) in best.items()})
+        rows = store.select(
+            f"""SELECT ?a (SAMPLE(?q) AS ?quote) (SAMPLE(?doc) AS ?document) WHERE {{
+              VALUES ?a {{ {values} }}
+              ?st rdf:subject ?a ; prov:wasDerivedFrom ?s .
+              ?s nif:anchorOf ?q ; nif:referenceContext/nif:sourceUrl ?doc .
+            }} GROUP BY ?a""", graphs=graphs)
+        for row in rows:
+            if row.get("quote") is not None and row.get("document") is not None:
+                quotes[str(row["a"])] = (str(row["quote"]), str(row["document"]))
+    return places, quotes
+
+
 def timeline_items(store: KGStore, f: Filters) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
-    """(groups, items) of dated events and activities, grouped by project."""
+    """(groups, items) of dated events and activities, grouped by project.
+
+    An item is kept when its date, or its range (start to end date), overlaps the period of
+    the date filter. Each item has a short label (its label cut short, and its place), its
+    full label, start and end (a range when it has an end date after its start), and one
+    source sentence with its document when known.
+    """
     rows = store.select(
-        f"""SELECT ?a (SAMPLE(?l) AS ?label) (MIN(STR(?d)) AS ?date) (SAMPLE(?k) AS ?kind)
+        f"""SELECT ?a (SAMPLE(?l) AS ?label) (MAX(STR(?k)) AS ?kind)
                    ?project (SAMPLE(?pl) AS ?plabel) WHERE {{
           ?a a ?k . VALUES ?k {{ {_ACTIVITY_CLASSES} }}
           ?a ikg:date|ikg:startDate ?d .
@@ -361,6 +432,7 @@ def timeline_items(store: KGStore, f: Filters) -> tuple[list[dict[str, Any]], li
         }} GROUP BY ?a ?project""", graphs=f.graphs)
     scope = _scope(store, f)
     outside = _outside_dates(store, f)
+    dates = _dates(store, f.graphs)
     groups: dict[str, str] = {}
     items: list[dict[str, Any]] = []
     seen: set[tuple[str, str]] = set()
@@ -368,8 +440,8 @@ def timeline_items(store: KGStore, f: Filters) -> tuple[list[dict[str, Any]], li
         iri = str(row["a"])
         if (scope is not None and iri not in scope) or iri in outside:
             continue
-        date = str(row.get("date") or "")
-        if not _DATE.match(date[:10]):
+        first, last = dates.get(iri, (None, None))
+        if not first or not _DATE.match(first):
             continue
         project = str(row["project"]) if row.get("project") is not None else ""
         if (iri, project) in seen:
@@ -377,11 +449,22 @@ def timeline_items(store: KGStore, f: Filters) -> tuple[list[dict[str, Any]], li
         seen.add((iri, project))
         groups.setdefault(project, str(row.get("plabel") or (local_name(project) if project
                                                               else "No project")))
+        label = str(row.get("label") or local_name(iri))
         items.append({
-            "id": len(items) + 1, "iri": iri, "group": project,
-            "label": str(row.get("label") or local_name(iri)), "start": _pad(date[:10], False),
+            "id": len(items) + 1, "iri": iri, "group": project, "label": label,
+            "start": first, "end": last if last and _DATE.match(last) and last > first else None,
             "kind": local_name(str(row.get("kind") or "")),
         })
+    places, quotes = _timeline_context(store, sorted({i["iri"] for i in items}), f.graphs)
+    for item in items:
+        place = places.get(item["iri"])
+        short = short_label(item["label"])
+        if place and place.casefold() not in item["label"].casefold():
+            short = f"{short} · {place}"
+        item["short"] = short
+        item["place"] = place
+        quote = quotes.get(item["iri"])
+        item["quote"], item["document"] = quote if quote else (None, None)
     ordered = sorted(groups.items(), key=lambda kv: (kv[0] == "", kv[1].casefold()))
     return ([{"id": k, "label": v} for k, v in ordered],
             sorted(items, key=lambda i: (i["start"], i["label"])))

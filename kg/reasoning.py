@@ -1470,10 +1470,29 @@ def _short(term: Node, base: str) -> str:
     return f"<{text}>" if isinstance(term, URIRef) else f"_:{text}"
 
 
-def format_explanation(expl: Explanation, base: str = "") -> str:
-    """A readable, multi-line text of an explanation (for the CLI)."""
+def explanation_iris(expl: Explanation) -> set[str]:
+    """Every IRI an explanation mentions (for looking up labels)."""
+    triples: list[Triple] = [expl.triple]
+    for step in expl.steps:
+        triples.extend(step.premises)
+        triples.append(step.conclusion)
+        triples.extend([(v, v, v) for v in step.via])
+    triples.extend(fact.triple for fact in expl.support)
+    return {str(x) for t in triples for x in t if isinstance(x, URIRef)}
+
+
+def format_explanation(expl: Explanation, base: str = "",
+                       labels: Mapping[str, str] | None = None) -> str:
+    """A readable, multi-line text of an explanation (for the CLI); with `labels`, a
+    resource's label is printed beside its IRI ("Spain [place/geonames-2510769]")."""
+    def short(term: Node) -> str:
+        text = _short(term, base)
+        label = (labels or {}).get(str(term)) if isinstance(term, URIRef) else None
+        return f"{label} [{text}]" if label and label != text and str(term).startswith(base) \
+            else text
+
     def tr(t: Triple) -> str:
-        return " ".join(_short(x, base) for x in t)
+        return " ".join(short(x) for x in t)
 
     status = "asserted" if expl.asserted else "inferred"
     lines = [f"{tr(expl.triple)}  ({status})"]
@@ -1484,14 +1503,14 @@ def format_explanation(expl: Explanation, base: str = "") -> str:
         for i, step in enumerate(expl.steps, 1):
             if step.rule == "transitive":
                 path = [step.premises[0][0], *step.via, step.premises[-1][2]]
-                what = (f"{_short(step.conclusion[1], base)} is transitive: "
-                        + " → ".join(_short(x, base) for x in path))
+                what = (f"{short(step.conclusion[1])} is transitive: "
+                        + " → ".join(short(x) for x in path))
             elif step.rule == "propertyChain":
-                via = ", ".join(_short(x, base) for x in step.via)
+                via = ", ".join(short(x) for x in step.via)
                 chain = " ∘ ".join(
-                    f"inverse({_short(q, base)})" if inv else _short(q, base)
+                    f"inverse({short(q)})" if inv else short(q)
                     for q, inv in step.chain)
-                what = (f"property chain {_short(step.conclusion[1], base)} ⊒ {chain} "
+                what = (f"property chain {short(step.conclusion[1])} ⊒ {chain} "
                         f"via {via}")
             else:
                 what = f"{step.rule}: {tr(step.axiom)}" if step.axiom else step.rule
@@ -1502,6 +1521,6 @@ def format_explanation(expl: Explanation, base: str = "") -> str:
     if expl.support:
         lines.append("Asserted in:")
         for fact in expl.support:
-            where = ", ".join(fact.documents) or ", ".join(_short(g, base) for g in fact.graphs)
+            where = ", ".join(fact.documents) or ", ".join(short(g) for g in fact.graphs)
             lines.append(f"  - {tr(fact.triple)}  [{where}]")
     return "\n".join(lines)

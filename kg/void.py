@@ -29,12 +29,14 @@ RESULT_FORMATS = ("SPARQL_Results_JSON", "SPARQL_Results_XML", "SPARQL_Results_C
 
 def _bind(g: Graph) -> Graph:
     """Bind the product's prefixes plus the description vocabularies."""
+    # replace=True: rdflib binds some prefixes itself (geo: to GeoSPARQL), which would push
+    # ours aside as geo1: and the like.
     for prefix, ns in PREFIXES.items():
-        g.bind(prefix, ns)
-    g.bind("void", VOID)
-    g.bind("dcat", DCAT)
-    g.bind("sd", SD)
-    g.bind("formats", FORMATS)
+        g.bind(prefix, ns, override=True, replace=True)
+    g.bind("void", VOID, override=True, replace=True)
+    g.bind("dcat", DCAT, override=True, replace=True)
+    g.bind("sd", SD, override=True, replace=True)
+    g.bind("formats", FORMATS, override=True, replace=True)
     return g
 
 
@@ -163,6 +165,31 @@ def void_description(
         "Entities and sentences are recognised with spaCy (MIT licence, Explosion AI) and the "
         f"{settings.spacy_model} pipeline.", lang="en")))
     return g
+
+
+def void_summary(g: Graph, site_url: str) -> dict[str, object]:
+    """The dataset description of `void_description` as plain data for an HTML page."""
+    ds = URIRef(f"{site_url.rstrip('/')}/.well-known/void#dataset")
+
+    def one(p: URIRef) -> str:
+        value = g.value(ds, p)
+        return str(value) if value is not None else ""
+
+    counts = [(label, int(g.value(ds, p).toPython())) for label, p in (  # type: ignore[union-attr]
+        ("triples", VOID.triples), ("distinct subjects", VOID.distinctSubjects),
+        ("properties", VOID.properties), ("classes", VOID.classes),
+        ("documents", VOID.documents)) if g.value(ds, p) is not None]
+    classes = sorted(((str(g.value(part, VOID["class"])), int(g.value(part, VOID.entities).toPython()))  # type: ignore[union-attr]
+                      for part in g.objects(ds, VOID.classPartition)),
+                     key=lambda kv: (-kv[1], kv[0]))
+    dumps = sorted((str(g.value(dist, DCAT.downloadURL)), str(g.value(dist, DCAT.mediaType)))
+                   for dist in g.objects(ds, DCAT.distribution))
+    return {
+        "iri": str(ds), "title": one(DCTERMS.title), "description": one(DCTERMS.description),
+        "license": one(DCTERMS.license), "endpoint": one(VOID.sparqlEndpoint),
+        "uri_space": one(VOID.uriSpace), "counts": counts, "classes": classes, "dumps": dumps,
+        "vocabularies": sorted(str(v) for v in g.objects(ds, VOID.vocabulary)),
+    }
 
 
 def credits() -> list[dict[str, str]]:

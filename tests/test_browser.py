@@ -16,12 +16,14 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
-from webapp_support import IKG, S1, LiveServer, shared_server
+from sparql_valid_queries import VALID_QUERIES
+from webapp_support import IKG, S1, S2, LiveServer, shared_server
 
 CHROMIUM = Path(os.environ.get("KG_CHROMIUM", "/usr/bin/chromium"))
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync", "--no-first-run"]
 ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
+SHIPPED_QUERIES = Path(__file__).resolve().parent.parent / "queries"
 LOCAL_HOSTS = {"127.0.0.1"}
 
 
@@ -137,7 +139,7 @@ def test_query_page_runs_saved_queries(server: LiveServer, page: tuple[Any, Watc
     pg.fill('form.saved-form[data-name="partners_of_project"] input[name="project"]',
             "BRIGHTBRIDGE")
     pg.click('form.saved-form[data-name="partners_of_project"] button')
-    pg.locator("#results td", has_text="Sunfield Association").wait_for()
+    pg.locator("#results td", has_text="Sunfield Association").first.wait_for()
     assert pg.locator("#results table tbody tr").count() == 2
     pg.click("#results table th:nth-child(3)")
     first = pg.locator("#results table tbody tr").first.locator("td").nth(2).text_content()
@@ -149,9 +151,31 @@ def test_query_page_runs_saved_queries(server: LiveServer, page: tuple[Any, Watc
     assert pg.locator("#download-csv").get_attribute("href").endswith("format=csv") or \
         "format=csv" in pg.locator("#download-csv").get_attribute("href")
     shot(pg, "query")
-    # The permalink restores and reruns the query.
+    # The permalink restores and reruns the query: rows in view, IRIs shown as labels.
     pg.goto(server.url + permalink)
     expect(pg.locator("#results tbody tr")).to_have_count(2)
+    first_row = pg.locator("#results tbody tr").first
+    expect(first_row).to_be_in_viewport()
+    cell = first_row.locator("a.iri-cell").first
+    assert cell.text_content() == "BRIGHTBRIDGE"
+    assert cell.get_attribute("title") == "http://kg.example.test/res/project/brightbridge"
+    shot(pg, "query-permalink")
+    pg.check("#raw")
+    assert first_row.locator("a.iri-cell").first.text_content() == \
+        "http://kg.example.test/res/project/brightbridge"
+    pg.uncheck("#raw")
+    # Two resource columns: the network view is offered and draws.
+    pg.click('.view-tab[data-view="network"]')
+    pg.wait_for_selector('#view-network[data-ready="3"]')
+    assert pg.locator('.view-tab[data-view="map"]').is_hidden()
+    # A bare link to a saved query with a required parameter shows its form, no error.
+    pg.goto(server.url + "/query?saved=partners_of_project")
+    pg.wait_for_selector('#query-app[data-ready="1"]')
+    form = pg.locator('form.saved-form[data-name="partners_of_project"]')
+    expect(form).to_be_visible()
+    assert "Fill in" in pg.locator("#status").text_content()
+    assert pg.locator("#status.error").count() == 0
+    assert pg.locator("#results tbody tr").count() == 0
     # Completion offers this graph's own terms (no lookup elsewhere).
     pg.click("#editor .CodeMirror")
     pg.keyboard.press("Control+a")
@@ -205,28 +229,58 @@ def test_network_draws_nodes_and_click_navigates(server: LiveServer,
     watch.check()
 
 
-def test_map_draws_markers(server: LiveServer, page: tuple[Any, Watch]) -> None:
+def test_map_draws_outlines_markers_and_clusters(server: LiveServer,
+                                                 page: tuple[Any, Watch]) -> None:
     pg, watch = page
     pg.goto(server.url + "/map")
     pg.wait_for_selector("#map[data-markers]")
-    markers = pg.locator("#map path.kg-marker")
+    # The offline base layer: Natural Earth country outlines, from this server.
+    assert pg.locator("#map").get_attribute("data-basemap") == "outlines"
+    assert pg.locator("#map path.kg-country").count() > 100
+    markers = pg.locator("#map .kg-marker")
     assert markers.count() == 3
+    assert pg.locator("#map .kg-place-label", has_text="Kestrel Bay").count() == 1
     markers.first.click()
     popup = pg.locator(".leaflet-popup-content")
     popup.wait_for()
     assert popup.locator("a").count() >= 2
     shot(pg, "map")
+    # Zoomed out, the nearby places gather in one cluster showing their number.
+    pg.evaluate("document.getElementById('map').kgMap.setZoom(3, {animate: false})")
+    cluster = pg.locator("#map .marker-cluster")
+    cluster.first.wait_for()
+    assert cluster.first.text_content().strip() == "3"
+    assert pg.locator("#map .kg-marker").count() == 0
+    shot(pg, "map-clustered")
     watch.check()
+    assert any(u.endswith("/static/vendor/world-atlas/countries-50m.json") for u in watch.requests)
 
 
 def test_timeline_and_home_pages(server: LiveServer, page: tuple[Any, Watch]) -> None:
     pg, watch = page
     pg.goto(server.url + "/timeline")
     pg.wait_for_selector("#timeline .vis-item-content")
-    assert pg.locator("#timeline .vis-item-content").count() == 2
+    assert pg.locator("#timeline .vis-item-content").count() == 3
+    # A range is drawn as a bar; labels are short (label and place).
+    assert pg.locator("#timeline .vis-item.vis-range", has_text="Harbour days · Kestrel Bay"
+                      ).count() == 1
     shot(pg, "timeline")
+    # A click shows the full sentence and its source; the item's page is one click on.
+    pg.click("#timeline .vis-item-content >> text=Kick-off meeting")
+    detail = pg.locator("#timeline-detail")
+    expect(detail.locator("blockquote.quote")).to_have_text(S2)
+    assert detail.locator("a.source-link").get_attribute("href") == \
+        "/resource/document/001-news-txt"
+    shot(pg, "timeline-detail")
     pg.click("#timeline .vis-item-content >> text=Tidewater workshop")
+    detail.locator("h3 a", has_text="Tidewater workshop").click()
     pg.wait_for_url(re.compile(r".*/resource/event/tidewater-workshop$"))
+    # The filter keeps what overlaps the period: the range before it is gone.
+    pg.goto(server.url + "/timeline?from=2023-01-03&to=2023-12-31")
+    pg.wait_for_selector("#timeline .vis-item-content")
+    assert pg.locator("#timeline .vis-item-content").count() == 2
+    assert pg.locator("#timeline", has_text="Harbour days").count() == 0
+    shot(pg, "timeline-filtered")
     pg.goto(server.url + "/")
     assert pg.locator("#type-counts .card").count() >= 5
     shot(pg, "home")
@@ -234,5 +288,94 @@ def test_timeline_and_home_pages(server: LiveServer, page: tuple[Any, Watch]) ->
     pg.press("main input[name=q]", "Enter")
     pg.wait_for_selector("ul.hits li")
     assert "City of Vålmora" in pg.locator("ul.hits").text_content()
+    assert pg.locator('.facet[data-facet="type"] li').count() >= 2
     shot(pg, "search")
+    pg.locator('.facet[data-facet="type"] a', has_text="City").first.click()
+    expect(pg.locator("ul.hits li")).to_have_count(1)
+    assert "Vålmora" in pg.locator("ul.hits").text_content()
+    shot(pg, "search-facet")
+    # The dataset description is a page in a browser.
+    pg.goto(server.url + "/.well-known/void")
+    assert pg.locator("#void-counts .card").count() >= 4
+    assert pg.locator("#void-classes a", has_text="ikg:Project").count() == 1
+    shot(pg, "void")
+    watch.check()
+
+
+def _error_markers(pg: Any, text: str) -> int:
+    """Put text in the editor, let its checker run, count the error markers it draws."""
+    pg.evaluate("(t) => { const e = document.getElementById('editor').kgEditor; e.setValue(t);"
+                " if (e.checkSyntax) { e.checkSyntax(); } }", text)
+    pg.wait_for_timeout(150)
+    return pg.locator("#editor .CodeMirror-gutters ~ * .parseErrorIcon, "
+                      "#editor .parseErrorIcon, #editor .CodeMirror .error").count()
+
+
+def test_query_editor_marks_no_valid_query(server: LiveServer, page: tuple[Any, Watch]) -> None:
+    pg, watch = page
+    pg.goto(server.url + "/query")
+    pg.wait_for_selector('#query-app[data-ready="1"]')
+    # The checker is on: a broken query gets its marker.
+    assert _error_markers(pg, "SELECT ?x WHERE { ?x a ikg:Project } }") >= 1
+    assert _error_markers(pg, "SELECT ?x WHERE { ?x a nope:Thing }") >= 1
+    marked = []
+    texts = {f"saved/{p.stem}": p.read_text(encoding="utf-8")
+             for p in sorted(SHIPPED_QUERIES.glob("*.rq"))}
+    texts.update(VALID_QUERIES)
+    assert len(texts) > 20
+    for name, text in texts.items():
+        if _error_markers(pg, text):
+            marked.append(name)
+    assert marked == []
+    # The default query comes without PREFIX lines and shows no marker either.
+    pg.goto(server.url + "/query")
+    pg.wait_for_selector('#query-app[data-ready="1"]')
+    assert "PREFIX" not in pg.evaluate("document.getElementById('editor').kgEditor.getValue()")
+    assert pg.locator("#editor .parseErrorIcon").count() == 0
+    shot(pg, "query-editor")
+    watch.check()
+
+
+def test_query_result_views_and_downloads(server: LiveServer, page: tuple[Any, Watch]) -> None:
+    pg, watch = page
+    from urllib.parse import quote
+
+    places = ("SELECT ?place ?label ?lat ?long WHERE { ?place a ikg:City ; rdfs:label ?label ;"
+              " geo:lat ?lat ; geo:long ?long }")
+    pg.goto(server.url + "/query?query=" + quote(places))
+    expect(pg.locator("#results tbody tr")).to_have_count(2)
+    pg.click('.view-tab[data-view="map"]')
+    pg.wait_for_selector('#view-map[data-ready="2"]')
+    assert pg.locator("#view-map path.kg-country").count() > 100
+    shot(pg, "query-map")
+    for fmt in ("csv", "tsv", "json"):
+        assert f"format={fmt}" in pg.locator(f"#download-{fmt}").get_attribute("href")
+    assert pg.locator("#download-ttl").is_hidden()
+    events = ("SELECT ?event ?label ?date WHERE { ?event a ikg:Event ; rdfs:label ?label ;"
+              " ikg:date ?date }")
+    pg.goto(server.url + "/query?query=" + quote(events))
+    expect(pg.locator("#results tbody tr")).to_have_count(2)
+    pg.click('.view-tab[data-view="timeline"]')
+    pg.wait_for_selector('#view-timeline[data-ready="2"]')
+    pg.wait_for_selector("#view-timeline .vis-item-content")
+    shot(pg, "query-timeline")
+    construct = "CONSTRUCT { ?p ikg:fundedBy ?f } WHERE { ?p ikg:fundedBy ?f }"
+    pg.goto(server.url + "/query?query=" + quote(construct))
+    pg.wait_for_selector("pre.graph-result")
+    assert "fundedBy" in pg.locator("pre.graph-result").text_content()
+    assert "format=turtle" in pg.locator("#download-ttl").get_attribute("href")
+    assert "format=jsonld" in pg.locator("#download-jsonld").get_attribute("href")
+    assert pg.locator("#download-csv").is_hidden()
+    watch.check()
+
+
+@pytest.mark.parametrize("path", ["/ontology", "/peers?city=V%C3%A5lmora", "/export",
+                                  "/resource/organisation/city-of-valmora"])
+def test_other_pages_render_offline(server: LiveServer, page: tuple[Any, Watch],
+                                    path: str) -> None:
+    pg, watch = page
+    pg.goto(server.url + path)
+    assert pg.locator("h1").count() >= 1
+    name = path.strip("/").split("?")[0].replace("/", "-") or "home"
+    shot(pg, f"page-{name}")
     watch.check()

@@ -210,6 +210,10 @@ def test_stats(small: tuple) -> None:
     assert "ikg:Project" in text and "news.txt" in text
     data = json.loads(run("stats", "--format", "json").output)
     assert data["resources"]["Project"] == 1
+    # One definition of the resource count, shared with `kg analytics`.
+    analytics = json.loads(run("analytics", "--format", "json").output)
+    assert data["resources"] == analytics["resources"]
+    assert "Resources by kind (each resource once" in text and "Instances by class" in text
     assert data["documents"][0]["id"] == "news.txt"
     assert data["triples"] == small[1] == sum(data["graphs"].values())
 
@@ -281,6 +285,9 @@ def test_explain_an_asserted_triple(small: tuple) -> None:
     result = run("explain", "OPENWAYS", "ikg:hasPartner", "Leiden City Council")
     assert result.exit_code == 0, result.output
     assert "asserted" in result.output and "news-txt" in result.output
+    # Labels beside the IRIs.
+    first = result.output.splitlines()[0]
+    assert first.startswith("OPENWAYS [project/") and "Leiden City Council [organisation/" in first
 
 
 def test_evaluate_text_and_json(small: tuple, tmp_path: Path) -> None:

@@ -216,3 +216,33 @@ def test_unknown_format_and_unknown_resource(server: LiveServer) -> None:
     status, headers, body = _get(url, {"Accept": "application/sparql-results+json"})
     assert headers["Content-Type"].startswith("text/csv") and body.startswith(b"p,label")
     assert _get(server.url + "/resource/project/no-such-project")[0] == 404
+
+
+@pytest.mark.parametrize(("accept", "media"), [
+    ("text/csv", "text/csv"), ("text/tab-separated-values", "text/tab-separated-values")])
+def test_csv_and_tsv_name_one_charset(server: LiveServer, accept: str, media: str) -> None:
+    url = f"{server.url}/sparql?query={urllib.parse.quote(SELECT)}"
+    status, headers, _ = _get(url, {"Accept": accept})
+    assert status == 200
+    assert headers["Content-Type"].replace(" ", "") == f"{media};charset=utf-8"
+    status, headers, _ = _get(url + "&format=" + ("csv" if media == "text/csv" else "tsv"))
+    assert headers["Content-Type"].lower().count("charset") == 1
+
+
+def test_select_with_unsuitable_accept_is_406(server: LiveServer) -> None:
+    url = f"{server.url}/sparql?query={urllib.parse.quote(SELECT)}"
+    status, _, body = _get(url, {"Accept": "text/turtle"})
+    assert status == 406
+    text = body.decode()
+    for offered in ("application/sparql-results+json", "application/sparql-results+xml",
+                    "text/csv", "text/tab-separated-values"):
+        assert offered in text
+    ask = f"{server.url}/sparql?query={urllib.parse.quote('ASK { ?s ?p ?o }')}"
+    assert _get(ask, {"Accept": "application/ld+json"})[0] == 406
+    # A wildcard or a browser's Accept still gets the default (JSON).
+    assert _get(url, {"Accept": "text/turtle, */*;q=0.1"})[0] == 200
+    assert _get(url, {"Accept": "text/html,application/xhtml+xml"})[0] == 200
+    # CONSTRUCT with Accept: text/turtle is still Turtle.
+    status, headers, _ = _get(f"{server.url}/sparql?query={urllib.parse.quote(CONSTRUCT)}",
+                              {"Accept": "text/turtle"})
+    assert status == 200 and headers["Content-Type"].startswith("text/turtle")

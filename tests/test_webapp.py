@@ -13,7 +13,7 @@ from urllib.parse import quote
 
 import pytest
 from rdflib import Dataset, Graph, Literal, Namespace, URIRef
-from webapp_support import BASE, IKG, S1, LiveServer, iri, shared_server
+from webapp_support import BASE, IKG, S1, S2, LiveServer, iri, shared_server
 
 IKGNS = Namespace(IKG)
 VOID = Namespace("http://rdfs.org/ns/void#")
@@ -254,8 +254,11 @@ def test_map_markers_and_filters(server: LiveServer) -> None:
     data = json.loads(re.search(r'id="map-data">(.*?)</script>', html, re.S).group(1))
     by_label = {m["label"]: m for m in data}
     assert by_label["Vålmora"]["weight"] == 3
+    # The popup lists what happened there too.
+    assert [e["url"] for e in by_label["Vålmora"]["events"]] == \
+        ["/resource/event/brightbridge-kick-off"]
     assert by_label["Vålmora"]["url"] == "/resource/place/geonames-900001"
-    assert "No map tiles are configured" in html
+    assert "Natural Earth (public domain), served from this site" in html
     _, _, html = fetch(server, "/map?project=TIDEWATER")
     data = json.loads(re.search(r'id="map-data">(.*?)</script>', html, re.S).group(1))
     assert "Vålmora" not in {m["label"] for m in data}
@@ -264,11 +267,25 @@ def test_map_markers_and_filters(server: LiveServer) -> None:
 def test_timeline_items(server: LiveServer) -> None:
     _, _, html = fetch(server, "/timeline")
     data = json.loads(re.search(r'id="timeline-data">(.*?)</script>', html, re.S).group(1))
-    assert [i["start"] for i in data["items"]] == ["2023-02-10", "2023-05-20"]
+    assert [i["start"] for i in data["items"]] == ["2022-12-30", "2023-02-10", "2023-05-20"]
     assert {g["label"] for g in data["groups"]} == {"BRIGHTBRIDGE", "TIDEWATER"}
+    by_label = {i["label"]: i for i in data["items"]}
+    days = by_label["Harbour days"]
+    assert (days["start"], days["end"]) == ("2022-12-30", "2023-01-02")  # a range
+    assert days["short"] == "Harbour days · Kestrel Bay"  # label and place
+    kick_off = by_label["Kick-off meeting — BRIGHTBRIDGE, Vålmora, 2023-02-10"]
+    assert kick_off["end"] is None and kick_off["quote"] == S2
+    assert kick_off["document_url"] == "/resource/document/001-news-txt"
     _, _, html = fetch(server, "/timeline?from=2023-03")
     data = json.loads(re.search(r'id="timeline-data">(.*?)</script>', html, re.S).group(1))
     assert [i["label"] for i in data["items"]] == ["Tidewater workshop"]
+    # A range is kept when it overlaps the period, and only then.
+    _, _, html = fetch(server, "/timeline?from=2023-01-01&to=2023-01-31")
+    data = json.loads(re.search(r'id="timeline-data">(.*?)</script>', html, re.S).group(1))
+    assert [i["label"] for i in data["items"]] == ["Harbour days"]
+    _, _, html = fetch(server, "/timeline?from=2023-01-03&to=2023-12-31")
+    data = json.loads(re.search(r'id="timeline-data">(.*?)</script>', html, re.S).group(1))
+    assert "Harbour days" not in {i["label"] for i in data["items"]}
 
 
 # --------------------------------------------------------------------------- export, VoID
@@ -308,6 +325,18 @@ def test_void_description(server: LiveServer) -> None:
     _, headers, body = fetch(server, "/.well-known/void", "application/ld+json")
     assert headers["Content-Type"].startswith("application/ld+json")
     assert len(Graph().parse(data=body, format="json-ld")) == len(g)
+    # Clean prefixes: geo: is WGS84 (rdflib's own GeoSPARQL binding does not push it aside).
+    _, _, turtle = fetch(server, "/.well-known/void?format=ttl")
+    assert "geo1:" not in turtle and "@prefix geo: <http://www.w3.org/2003/01/geo/wgs84_pos#>" \
+        in turtle
+    # A browser gets a page.
+    browser = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
+    status, headers, html = fetch(server, "/.well-known/void", browser)
+    assert status == 200 and headers["Content-Type"].startswith("text/html")
+    assert 'id="void-counts"' in html and "ikg:Project" in html
+    assert 'href="/.well-known/void?format=ttl"' in html
+    _, headers, _ = fetch(server, "/.well-known/void", "text/turtle, text/html;q=0.5")
+    assert headers["Content-Type"].startswith("text/turtle")
 
 
 def test_tile_url_setting_reaches_map_and_csp(server: LiveServer) -> None:
@@ -349,3 +378,50 @@ def test_core_helpers() -> None:
         == "construct"
     query = 'SELECT * FROM <http://g/1> FROM NAMED <http://g/2> WHERE { ?s ?p "FROM <http://n>" }'
     assert dataset_clauses(query) == (["http://g/1"], ["http://g/2"])
+
+
+def test_labels_api_and_saved_tsv(server: LiveServer) -> None:
+    body = json.dumps({"iris": [iri("project/brightbridge"), iri("nothing/here"),
+                                "not an iri"]}).encode()
+    req = urllib.request.Request(server.url + "/api/labels", data=body, method="POST",
+                                 headers={"Content-Type": "application/json"})
+    with urllib.request.urlopen(req, timeout=10) as resp:
+        found = json.loads(resp.read())
+    assert found == {iri("project/brightbridge"): "BRIGHTBRIDGE"}
+    status, headers, text = fetch(server, "/api/saved/projects?format=tsv")
+    assert status == 200 and headers["Content-Type"].startswith("text/tab-separated-values")
+    assert text.splitlines()[0] == "project\tlabel"
+
+
+def test_search_badges_facets_and_ranking(server: LiveServer) -> None:
+    from kg.search import faceted_search
+
+    result = faceted_search(server.store, "valmora")
+    by_iri = {h.iri: h for h in result.hits}
+    # The most specific asserted type: a local authority, not the inferred Organisation.
+    assert by_iri[iri("organisation/city-of-valmora")].types == ["Local authority"]
+    assert by_iri[iri("place/geonames-900001")].types == ["City"]
+    # The exact name first.
+    assert result.hits[0].label == "Vålmora" and result.hits[0].score == 0
+    types = {f.label: f.count for f in result.facets["type"]}
+    assert types["City"] == 1 and types["Local authority"] == 1
+    assert {f.label for f in result.facets["country"]} == {"Norland"}
+    _, _, html = fetch(server, "/search?q=valmora&type=City")
+    assert "/resource/place/geonames-900001" in html
+    assert "/resource/organisation/city-of-valmora" not in html
+    assert 'data-facet="country"' in html and "Norland" in html
+    _, _, html = fetch(server, "/search?q=zephyr")
+    assert 'data-facet="programme"' in html
+    result = faceted_search(server.store, "tidewater")
+    assert result.hits[0].label == "TIDEWATER" and result.hits[0].types == ["Project"]
+    assert {f.label for f in result.facets["programme"]} == {"Zephyr Fund"}
+
+
+def test_short_label_cuts_at_a_word() -> None:
+    from kg.explore import short_label
+
+    assert short_label("Short one") == "Short one"
+    long = "A partner organisation presents the project and its tools at a regional fair today"
+    cut = short_label(long)
+    assert cut.endswith("…") and len(cut) <= 48 and long.startswith(cut[:-1])
+    assert not cut[:-1].endswith(" ")

@@ -198,6 +198,9 @@ def _trig_text() -> str:
   :event/tidewater-workshop a ikg:Event ; rdfs:label "Tidewater workshop" ;
       ikg:date "2023-05-20"^^xsd:date ; ikg:activityOf :project/tidewater ;
       ikg:locatedIn :place/geonames-900002 ; ikg:organisedBy :organisation/lumen-institute .
+  :event/tidewater-harbour-days a ikg:Event ; rdfs:label "Harbour days" ;
+      ikg:startDate "2022-12-30"^^xsd:date ; ikg:endDate "2023-01-02"^^xsd:date ;
+      ikg:activityOf :project/tidewater ; ikg:locatedIn :place/geonames-900002 .
   :statement/t1 a rdf:Statement ; rdf:subject :project/tidewater ;
       rdf:predicate ikg:coordinator ; rdf:object :organisation/lumen-institute ;
       prov:wasDerivedFrom {_sentence_iri(d2, TEXT2, T1)} ; ikg:extractedBy "coordinator-rule" .

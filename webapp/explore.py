@@ -175,7 +175,7 @@ def map_page() -> str:
     for marker in kx.map_markers(store, f):
         data = marker.as_dict()
         data["url"] = link_for(marker.iri)
-        for key in ("projects", "organisations"):
+        for key in ("projects", "organisations", "events"):
             data[key] = [{**item, "url": link_for(item["iri"])} for item in data[key]]
         markers.append(data)
     return render_template(
@@ -194,6 +194,7 @@ def timeline_page() -> str:
     g.csp_style = "'unsafe-inline'"  # vis-timeline writes style attributes
     for item in items:
         item["url"] = link_for(item["iri"])
+        item["document_url"] = link_for(item["document"]) if item.get("document") else ""
     for group in groups:
         group["url"] = link_for(group["id"]) if group["id"] else ""
     return render_template("timeline.html", f=f, options=kx.filter_options(store),

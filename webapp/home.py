@@ -8,12 +8,14 @@ import queue
 import re
 import threading
 from collections.abc import Iterator
+from urllib.parse import urlencode
 
 from flask import Blueprint, Response, abort, jsonify, render_template, request
 
 from kg import analytics
 from kg import search as ks
 from kg import void as kv
+from kg.describe import compact
 from kg.errors import NotFoundError, ParameterError, StoreError
 from kg.store import KGStore
 from webapp import get_store
@@ -48,8 +50,22 @@ def index() -> str:
 def search_page() -> str:
     """Resources whose names match ?q= (accents and case ignored)."""
     q = request.args.get("q", "").strip()[:200]
-    hits = ks.search(get_store(), q) if q else []
-    return render_template("search.html", q=q, hits=hits)
+    chosen = {name: request.args.get(name, "").strip()[:500] or None
+              for name in ("type", "country", "programme")}
+    result = ks.faceted_search(get_store(), q, kind=chosen["type"], country=chosen["country"],
+                               programme=chosen["programme"]) if q else None
+
+    def facet_url(name: str, value: str | None) -> str:
+        """This search with one facet set to value (None: removed)."""
+        args = {"q": q, **{k: v for k, v in chosen.items() if v}}
+        if value is None:
+            args.pop(name, None)
+        else:
+            args[name] = value
+        return "/search?" + urlencode(args)
+
+    return render_template("search.html", q=q, result=result, hits=result.hits if result else [],
+                           chosen=chosen, facet_url=facet_url)
 
 
 @bp.route("/api/search")
@@ -173,15 +189,27 @@ def export() -> Response | str:
 
 
 @bp.route("/.well-known/void")
-def void() -> Response:
-    """The VoID/DCAT description of the dataset (Turtle; JSON-LD by negotiation)."""
-    media = negotiate_rdf("text/turtle") or "text/turtle"
+def void() -> Response | str:
+    """The VoID/DCAT description of the dataset: an HTML page for browsers, Turtle or JSON-LD
+    (or N-Triples) for machines, by Accept or ?format=ttl|jsonld|nt."""
     fmt = request.args.get("format")
-    if fmt in ("jsonld", "ttl", "nt"):
+    if fmt and fmt not in ("jsonld", "ttl", "nt", "html"):
+        abort(400, "format must be html, ttl, jsonld or nt.")
+    # HTML only for a client that names text/html (a browser); */* or no Accept gets Turtle.
+    names_html = any(value == "text/html" and q > 0 for value, q in request.accept_mimetypes)
+    media = negotiate_rdf(default=None) if names_html else None
+    media = media or (None if names_html else negotiate_rdf("text/turtle") or "text/turtle")
+    if fmt:
         media = {"jsonld": "application/ld+json", "ttl": "text/turtle",
-                 "nt": "application/n-triples"}[fmt]
+                 "nt": "application/n-triples", "html": None}[fmt]
     store = get_store()
     graph = kv.void_description(store, store.settings, request.url_root)
-    resp = Response(graph.serialize(format=RDF_MEDIA[media][0], encoding="utf-8"), mimetype=media)
+    if media is None:
+        html = render_template("void.html", v=kv.void_summary(graph, request.url_root),
+                               compact=compact, credits=kv.credits())
+        resp = Response(html, mimetype="text/html")
+    else:
+        resp = Response(graph.serialize(format=RDF_MEDIA[media][0], encoding="utf-8"),
+                        mimetype=media)
     resp.headers["Vary"] = "Accept"
     return resp

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +28,9 @@ from kg.namespaces import GEO, PREFIXES, PROV
 from webapp import get_store, run_query
 
 bp = Blueprint("query", __name__)
+
+MAX_LABELS = 2000
+_LABEL_IRI = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:[^\s<>\"{}|\\^`]+$")
 
 GRAPH_SWITCH = ("all", "asserted", "inferred")
 # Terms offered for completion besides the ontology's own.
@@ -114,8 +118,8 @@ def saved_run(name: str) -> Response:
     if graphs not in GRAPH_SWITCH:
         abort(400, f"graphs must be one of {', '.join(GRAPH_SWITCH)}.")
     fmt = request.args.get("format", "json")
-    if fmt not in ("json", "csv"):
-        abort(400, "format must be json or csv.")
+    if fmt not in ("json", "csv", "tsv"):
+        abort(400, "format must be json, csv or tsv.")
     names = {p.name for p in query.params}
     values = {k: v for k, v in request.args.items() if k in names and v.strip()}
     try:
@@ -127,15 +131,24 @@ def saved_run(name: str) -> Response:
     limit = current_app.config["KG_SETTINGS"].max_results
     truncated = len(rows) > limit
     rows = rows[:limit]
-    if fmt == "csv":
+    if fmt in ("csv", "tsv"):
         out = io.StringIO()
-        writer = csv.writer(out, lineterminator="\r\n")
-        writer.writerow(columns)
-        for row in rows:
-            values_row = _row_values(columns, row)
-            writer.writerow(["" if values_row[c] is None else str(values_row[c]) for c in columns])
-        resp = Response(out.getvalue(), mimetype="text/csv")
-        resp.headers["Content-Disposition"] = f'attachment; filename="{query.name}.csv"'
+        if fmt == "csv":
+            writer = csv.writer(out, lineterminator="\r\n")
+            writer.writerow(columns)
+            for row in rows:
+                values_row = _row_values(columns, row)
+                writer.writerow(["" if values_row[c] is None else str(values_row[c])
+                                 for c in columns])
+        else:
+            out.write("\t".join(columns) + "\n")
+            for row in rows:
+                values_row = _row_values(columns, row)
+                out.write("\t".join("" if values_row[c] is None else
+                                    " ".join(str(values_row[c]).split()) for c in columns) + "\n")
+        media = "text/csv" if fmt == "csv" else "text/tab-separated-values"
+        resp = Response(out.getvalue(), mimetype=media)
+        resp.headers["Content-Disposition"] = f'attachment; filename="{query.name}.{fmt}"'
         return resp
     bindings = []
     for row in rows:
@@ -146,3 +159,16 @@ def saved_run(name: str) -> Response:
     if request.args.get("download"):
         resp.headers["Content-Disposition"] = f'attachment; filename="{query.name}.json"'
     return resp
+
+
+@bp.route("/api/labels", methods=["POST"])
+def labels() -> Response:
+    """Display labels of IRIs: POST {"iris": [...]} (at most 2000), answer {iri: label} for
+    those that have a name (the query page shows them in place of IRIs)."""
+    data = request.get_json(silent=True) or {}
+    iris = data.get("iris") if isinstance(data, dict) else None
+    if not isinstance(iris, list):
+        abort(400, 'Send JSON {"iris": [...]}.')
+    wanted = list(dict.fromkeys(i for i in iris[:MAX_LABELS]
+                                if isinstance(i, str) and _LABEL_IRI.match(i)))
+    return jsonify(kd.labels_of(get_store(), wanted) if wanted else {})

@@ -116,17 +116,20 @@ def _negotiate(graph: bool) -> str:
     offered = GRAPH_MEDIA if graph else RESULT_MEDIA
     best = request.accept_mimetypes.best_match(list(offered))
     if best is None:
-        if request.accept_mimetypes.provided and not _accepts_anything():
+        # SELECT/ASK: 406. CONSTRUCT/DESCRIBE answer Turtle anyway: common clients (rdflib's
+        # SPARQLStore) ask for a results format whatever the query's form.
+        if not graph and request.accept_mimetypes.provided and not _accepts_anything():
             abort(406, "None of the accepted media types can carry this result: accept "
-                       + ", ".join(list(offered)[:4]) + ".")
+                       + ", ".join(list(offered)[:4]) + " (or use format=).")
         return "turtle" if graph else "json"
     return offered[best]
 
 
 def _accepts_anything() -> bool:
     """True when the Accept header has a wildcard or HTML (a browser): answer the default."""
-    accept = request.accept_mimetypes
-    return bool(accept["*/*"] or accept["text/html"])
+    # Look at the header's own entries: werkzeug's accept["*/*"] matches any listed type.
+    return any(value in ("*/*", "text/*", "application/*", "text/html") and quality > 0
+               for value, quality in request.accept_mimetypes)
 
 
 def _read_request() -> tuple[list[str], dict[str, list[str]]]:
@@ -189,7 +192,9 @@ def endpoint() -> Response:
         abort(400, str(exc))
     except StoreError as exc:
         abort(400, str(exc))
-    resp = Response(body, mimetype=media)
+    # The store's media type may carry its charset already: give it as the whole header.
+    resp = Response(body, content_type=media) if "charset=" in media else \
+        Response(body, mimetype=media)
     resp.headers["Vary"] = "Accept"
     if request.args.get("download"):
         ext = {"json": "json", "xml": "xml", "csv": "csv", "tsv": "tsv", "turtle": "ttl",
