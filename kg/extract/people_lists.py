@@ -22,11 +22,12 @@ _NAME = r"(?:[A-ZÀ-Ž][a-zà-ž'’]+(?:-[A-ZÀ-Ž][a-zà-ž'’]+)?)"
 _PARTICLE = r"(?:da|de|di|del|della|van|von|der|le|la|dos|do)"
 _TITLE = r"(?:(?:Prof|Dr|Mr|Mrs|Ms|Mufti)\.?\s+)?"
 _PERSON = re.compile(rf"^{_TITLE}(?P<name>{_NAME}(?:\s+(?:{_PARTICLE}\s+)?{_NAME}){{1,3}})$")
-_ROLE_WORDS_RE = (
+ROLE_WORDS_TEXT = (
     r"(?:[Mm]ayor|[Dd]eputy [Mm]ayor|[Cc]ouncill?or|[Dd]irector|[Hh]ead|[Pp]resident|[Cc]hair\w*|[Cc]oordinator|"
     r"[Mm]anager|[Oo]fficer|[Pp]rofessor|[Rr]esearcher|[Ss]ecretary|CEO|[Ff]ounder|[Mm]ember|[Rr]epresentative|"
     r"[Ee]xpert|[Aa]dvis[eo]r|[Ss]pecialist|[Ll]ead\w*|[Mm]inister|[Cc]ommissioner|[Aa]mbassador|[Ss]peaker)"
 )
+ROLE_WORDS_RE = re.compile(rf"\b{ROLE_WORDS_TEXT}\b")
 _SPEAKER_CUE = re.compile(r"(?i)\b(?:speakers?|panel(?:lists)?|moderat\w+|facilitat\w+|discussion with|guests?)\b")
 
 
@@ -104,7 +105,7 @@ class PeopleListStage:
                 if nxt is not None and ex.entities[nxt[2]].type == "Organisation":
                     between = ex.text[b : nxt[0]]
                     if len(between) <= 90 and re.fullmatch(
-                        rf"\s*(?:\(|,\s*(?:the\s+|a\s+)?(?:[\w'’-]+\s+){{0,6}}?(?:{_ROLE_WORDS_RE})?"
+                        rf"\s*(?:\(|,\s*(?:the\s+|a\s+)?(?:[\w'’-]+\s+){{0,6}}?(?:{ROLE_WORDS_TEXT})?"
                         r"[\w\s'’-]{0,40}?(?:\s(?:of|at|from|for|in)\s+(?:the\s+)?|,\s*)|\s+(?:from|of)\s+(?:the\s+)?)",
                         between,
                     ) and not re.search(r"[;.]|\band\b", between):
@@ -114,7 +115,7 @@ class PeopleListStage:
                 if prev is not None and ex.entities[prev[2]].type == "Organisation":
                     between = ex.text[prev[1] : a]
                     if len(between) <= 40 and re.fullmatch(
-                        rf"['’]s\s+(?:[\w-]+\s+){{0,3}}(?:{_ROLE_WORDS_RE})\s*,?\s*|\s+(?:{_ROLE_WORDS_RE})\s*,?\s*",
+                        rf"['’]s\s+(?:[\w-]+\s+){{0,3}}(?:{ROLE_WORDS_TEXT})\s*,?\s*|\s+(?:{ROLE_WORDS_TEXT})\s*,?\s*",
                         between,
                     ):
                         ex.add_relation(k, "memberOf", prev[2], s, "people:affiliation", 0.6)

@@ -18,7 +18,7 @@ from kg.extract.mentions import Cand
 from kg.extract.names import clean_name, fold, initials_match, looks_like_acronym, word_spans
 from kg.extract.nlp import Line, parse_texts
 from kg.extract.partners import PartnerStage
-from kg.extract.people_lists import PeopleListStage
+from kg.extract.people_lists import ROLE_WORDS_RE, PeopleListStage, person_name
 from kg.extract.relations import RelationRules
 from kg.model import Document, Entity, Extraction, Mention, Relation, Span
 
@@ -279,6 +279,8 @@ class DocumentExtractor:
                 continue
             if mentions.EVENT_LINE_WORD.search(head):
                 continue  # "Final Conference in X": an event, read by the event stage
+            if person_name(re.split(r"\s+(?:&|and)\s+", head)[0]) and ROLE_WORDS_RE.search(item[len(head) :]):
+                continue  # "Name, Director, Org": a speaker line, read by the people stage
             if not (head[0].isupper() or head[0].isdigit()):
                 continue
             if len(head.split()) > 8 or not re.search(r"[A-Z]", head):
