@@ -220,3 +220,22 @@ def test_programme_contexts_name_funded_projects(extract):
     )
     assert names["KORVAx"].type == "Project" and ("KORVAx", "fundedBy", "URBACT") in rels
     assert names["Trevalix"].type == "Project"
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    ("text", "facts"),
+    [
+        ("KORVAx – Kind Orientation\n\nDuration: 1st of December 2022 – 30th of November 2024\nKORVAx helps.",
+         {("startDate", "2022-12-01"), ("endDate", "2024-11-30")}),
+        ("KORVAx – Kind Orientation\n\nStart: 01.11.2021\n\nFinish: 01.11.2023\n\nKORVAx helps.",
+         {("startDate", "2021-11-01"), ("endDate", "2023-11-01")}),
+        ("News\n\nKORVAx is a project [Project Number: AB_2020_77] implemented between May 2020 and June 2022.",
+         {("projectNumber", "AB_2020_77"), ("startDate", "2020-05"), ("endDate", "2022-06")}),
+    ],
+)
+def test_project_period_and_number(extract, text, facts):
+    ex, names, _ = extract(text)
+    project = names["KORVAx"]
+    got = {(r.predicate, str(r.object)) for r in ex.relations if r.literal and r.subject == project.key}
+    assert facts <= got

@@ -19,6 +19,7 @@ from kg.extract.names import clean_name, fold, initials_match, looks_like_acrony
 from kg.extract.nlp import Line, parse_texts
 from kg.extract.partners import PartnerStage
 from kg.extract.people_lists import ROLE_WORDS_RE, PeopleListStage, person_name
+from kg.extract.project_facts import ProjectFacts
 from kg.extract.relations import RelationRules
 from kg.model import Document, Entity, Extraction, Mention, Relation, Span
 
@@ -157,6 +158,7 @@ class DocumentExtractor:
         RelationRules(self).apply()
         stage = PartnerStage(self)
         stage.apply()
+        ProjectFacts(self, stage.project).apply()
         PeopleListStage(self).apply()
         EventStage(self, stage.project).apply()
         return self._result()

@@ -211,6 +211,10 @@ class ProjectStage:
                     self._add(short, offset + m.start("q") + q.index(short), long, "project:quoted")
                 elif len(q.split()) <= 20 and q[:1].isupper():
                     self._add(q, offset + m.start("q"), None, "project:quoted")
+        for m in re.finditer(r"[“\"](?P<q>[A-Z@#][\w@#+&-]{2,30})[”\"]", text):
+            if _project_like(m.group("q").lstrip("#@")) and re.search(r"[0-9@#]|[a-z][A-Z]", m.group("q")):
+                self._add(m.group("q").lstrip("#"), offset + m.start("q") + (m.group("q")[0] == "#"), None,
+                          "project:quoted-shaped")  # “Cities2Work”: a shaped name in quotes
         for m in [*_ACR_IS_PROJECT.finditer(text), *_PROJECT_FULL_ACR.finditer(text)]:
             full, acr = m.group("full"), m.group("acr")
             if not initials_match(acr.lstrip("@"), full) and not acr.startswith("@"):
