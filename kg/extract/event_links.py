@@ -435,26 +435,38 @@ class EventStage:
         return clean_name(min(near, key=lambda m: abs(m.start - first)).text) if near else place.name
 
     def _labels(self, ev: Entity, project: str | None, place: Entity | None) -> None:
+        from kg.extract.mentions import EVENT_LINE_WORD
+
         ex = self.ex
-        base = clean_name(min(ev.all_names(), key=len))
-        base = re.sub(r"(?i)^(?:a|an|the|this|our|its|their)\s+", "", base)
-        short_base = re.sub(r"\s+(?:in|at)\s+[A-ZÀ-Ž].*$", "", base)
-        if ev.attrs.get("unnamed"):
-            short_base = re.sub(r"\s+(?:about|on|for|with|of)\s+.*$", "", short_base)  # the head, not its topic
-            short_base = re.sub(r"(?i)^(?:international|national|local|online|first|second|third|final)\s+(?=\w)",
-                                "", short_base) if len(short_base.split()) > 2 else short_base
-        if not short_base:
-            return
+        bases = sorted(
+            {n for n in ev.all_names() if EVENT_LINE_WORD.search(n) or n == ev.name}, key=len
+        )[:2] or [min(ev.all_names(), key=len)]  # "kick-off meeting" beside its acronym "KOM"
         names = set()
         where = self._surface(place, ev) if place is not None else None
-        if where and fold(where) not in fold(short_base):
-            names.add(f"{short_base} in {where}")
-            if len(short_base.split()) <= 3:
-                names.add(f"{where} {short_base}")  # "city tour" in X: "X city tour"
-        if project is not None and project in ex.entities:
-            pname = ex.entities[project].name
+        pname = ex.entities[project].name if project is not None and project in ex.entities else ""
+        for raw in bases:
+            short_base = self._label_base(ev, raw)
+            if not short_base:
+                continue
+            if where and fold(where) not in fold(short_base):
+                names.add(f"{short_base} in {where}")
+                if len(short_base.split()) <= 3:
+                    names.add(f"{where} {short_base}")  # "city tour" in X: "X city tour"
             if pname and fold(pname) not in fold(short_base):
                 names.add(f"{pname} {short_base}")
                 if where:
                     names.add(f"{pname} {short_base} in {where}")
         ev.names |= names
+
+    def _label_base(self, ev: Entity, raw: str) -> str:
+        """The event's own words a label starts from: no article, no trailing place, and for an
+        unnamed event its head noun without the topic ("training course about X")."""
+        base = re.sub(r"(?i)^(?:a|an|the|this|our|its|their)\s+", "", clean_name(raw))
+        short_base = re.sub(r"\s+(?:in|at)\s+[A-ZÀ-Ž].*$", "", base)
+        if ev.attrs.get("unnamed"):
+            short_base = re.sub(r"\s+(?:about|on|for|with|of)\s+.*$", "", short_base)
+            if len(short_base.split()) > 2:
+                short_base = re.sub(
+                    r"(?i)^(?:international|national|local|online|first|second|third|final)\s+(?=\w)", "", short_base
+                )
+        return short_base
