@@ -43,6 +43,7 @@ class EventStage:
         self._event_lines()
         self._bullet_events()
         self._heading_events()
+        self._place_lists_under_event_headings()
         self._merge_same()
         events = [e for e in ex.entities.values() if e.type == "Event"]
         partners = self._partners()
@@ -206,6 +207,42 @@ class EventStage:
                     ex.new_entity(pkey, "Place", info.name, kind=info.kind, rule="layout:event-line", place=info)
                     ex.add_relation(ev.key, "locatedIn", pkey, sent, "layout:event-line-place", 0.7)
                     break
+
+    def _place_lists_under_event_headings(self) -> None:
+        """A heading in the plural ("Multiplier Events", "National Workshops") over lines "Place: date"
+        announces one event of that kind per line: "Multiplier Event in Place", dated."""
+        from kg.extract.mentions import EVENT_LINE_WORD
+
+        ex = self.ex
+        lines = layout.lines(ex.text)
+        for i, head in enumerate(lines):
+            if head.words > 5 or not re.search(r"s\s*$", head.text) or not EVENT_LINE_WORD.search(head.text):
+                continue
+            kind = re.sub(r"^[·•*\s]+", "", head.text).strip()
+            kind = re.sub(r"(?i)(meeting|event|workshop|conference|seminar|webinar|visit|training|session)s$",
+                          r"\1", kind)
+            for line in lines[i + 1 : i + 30]:
+                m = re.match(r"^(?P<place>[A-ZÀ-Ž][\w .'’-]{1,40}?)\s*[:–—-]\s*(?P<date>.+)$", line.text)
+                if not m:
+                    if line.bullet and line.words <= 4:
+                        break  # the next section
+                    continue
+                info = ex.place(m.group("place").strip())
+                dates = find_dates(m.group("date"), ex.year)
+                sent = ex.sentence_at(line.start)
+                if info is None or not dates or sent is None:
+                    continue
+                name = f"{kind} in {m.group('place').strip()}"
+                key = f"Event:{fold(name)}"
+                ev = ex.new_entity(key, "Event", name, rule="layout:event-list", conf=0.6, sentence=sent,
+                                   start=line.start, end=line.start + len(m.group("place")))
+                pkey = f"place:{info.geonames_id}"
+                ex.new_entity(pkey, "Place", info.name, kind=info.kind, rule="layout:event-list", place=info)
+                ex.add_relation(ev.key, "locatedIn", pkey, sent, "layout:event-list-place", 0.6)
+                from kg.extract.pipeline import event_dates
+
+                for prop, value, dt in event_dates(dates[0], line.text):
+                    ex.add_relation(ev.key, prop, value, sent, "layout:event-list-date", 0.6, literal=True, datatype=dt)
 
     def _heading_events(self) -> None:
         """A short heading line that names a happening ("Coordination Meeting in X", "Webinar “Title”

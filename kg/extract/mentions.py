@@ -663,7 +663,7 @@ def find_context_orgs(text: str, offset: int, lookup_place: Any = None) -> list[
 
 # --- projects ---------------------------------------------------------------------
 
-_PWORD = r"(?:[A-Z0-9][A-Za-z0-9+&@'’-]*[A-Za-z0-9+]|[A-Z]{2,})"
+_PWORD = r"(?:[A-Z0-9][A-Za-z0-9+&@_'’-]*[A-Za-z0-9+]|[A-Z]{2,})"
 _PCAPS = r"[A-Z0-9][A-Z0-9+&'’-]+"
 _PROJECT_NAME = rf"(?P<name>{_PWORD}(?:\s+(?:&|and|AND)\s+{_PCAPS}|\s+{_PCAPS}){{0,3}})"
 _ROLE_AFTER = r"(?!\s+(?:manager|coordinator|co-ordinator|officer|director|leader|lead|team|assistant|partner\s+at|number|no\b|id\b|title|acronym|duration))"  # noqa: E501
@@ -708,7 +708,7 @@ _NOT_PROJECT = {
     "partner",
     "eu-funded",
 }
-_SHAPED = re.compile(r"[a-z][A-Z0-9@+]|[0-9]|@")
+_SHAPED = re.compile(r"[a-z][A-Z0-9@+]|[0-9]|@|[A-Za-z]_[A-Za-z]")
 
 
 def _project_word(w: str) -> bool:
