@@ -239,3 +239,21 @@ def test_project_period_and_number(extract, text, facts):
     project = names["KORVAx"]
     got = {(r.predicate, str(r.object)) for r in ex.relations if r.literal and r.subject == project.key}
     assert facts <= got
+
+
+@pytest.mark.slow
+def test_place_lines_under_a_plural_event_heading(extract):
+    text = (
+        "KORVAx news\n\nThe KORVAx project is funded by AMIF.\n\n"
+        "· Multiplier Events\n\nNational multiplier events will present the results of the project to the public.\n\n"
+        "Italy: February 2020\n\nFrance: March 2020\n\n· Training\n"
+    )
+    ex, names, rels = extract(text)
+    italy = names["Multiplier Event in Italy"]
+    assert italy.type == "Event" and (italy.name, "locatedIn", "Italy") in rels
+    assert ("date", "2020-02") in {(r.predicate, str(r.object)) for r in ex.relations if r.subject == italy.key}
+    assert "Multiplier Event in France" in names
+
+
+def test_a_dated_line_is_no_title():
+    assert layout.title_name("12 May 2022 – Final conference, Lyon") is None

@@ -259,7 +259,9 @@ class EventStage:
                 continue
             if re.search(r"(?i)\b(?:meetings|events|conferences|workshops|activities|news)\s*$", text):
                 continue  # a section heading over several events
-            name = re.split(r"\s+[–—|]\s+|\s+-\s+(?=[A-Z0-9])", text)[0]
+            parts = re.split(r"\s+[–—|]\s+|\s+-\s+(?=[A-Z0-9])", text)
+            name = parts[1] if len(parts) > 1 and find_dates(parts[0]) and not EVENT_LINE_WORD.search(parts[0]) \
+                else parts[0]  # "September 2022 – Training of trainers": the training
             lead = re.match(r"^(?:[A-Z][a-z]+\s+){1,2}(?:from|of|on|at|about)\s+(?:the\s+)?", name)
             if lead and EVENT_LINE_WORD.search(name[lead.end():]):
                 name = name[lead.end():]  # "Highlights from the second X webinar": the webinar

@@ -224,4 +224,8 @@ def title_name(line: str) -> tuple[str, str] | None:
     short, long = m.group("short").strip(), m.group("long").strip()
     if len(short.split()) > 4 or not short[:1].isalnum():
         return None
+    from kg.extract.dates import find_dates
+
+    if find_dates(short) or not re.search(r"[A-Za-zÀ-ž]{2}", short):
+        return None  # "12 May 2022 – …" is a dated line, not a name and its title
     return short, long
