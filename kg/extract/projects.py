@@ -39,6 +39,10 @@ _ACR_IS_PROJECT = re.compile(
 _PROJECT_FULL_ACR = re.compile(
     rf"(?i:\b{_PROJECT_WORD}\s+)(?P<full>{_TITLE_RUN})\s+\((?P<acr>[@\w+&-]{{2,30}})\)"
 )
+# NAME, a … project / NAME, an EU-funded initiative
+_NAME_APPOSITIVE = re.compile(
+    rf"(?<![\w@-])(?P<short>[A-Z@][\w@+&'’-]*),\s+(?:an?|the)\s+(?:[\w+-]+\s+){{0,5}}?{_PROJECT_WORD}\b"
+)
 # NAME is a … project
 _NAME_IS_PROJECT = re.compile(
     rf"(?:^|(?<=[.;]\s))(?P<short>[A-Z@][\w@+&'’-]*)\s+(?:is|was)\s+an?\s+(?:[\w-]+\s+){{0,5}}{_PROJECT_WORD}\b"
@@ -79,7 +83,7 @@ class ProjectStage:
         if titled is not None and titled in ex.entities:
             return titled
         if not projects:
-            return None
+            return self._frequent_acronym()
         return max(projects, key=lambda e: (len(e.mentions), -min((m.start for m in e.mentions), default=0))).key
 
     # -- helpers ------------------------------------------------------------
@@ -195,6 +199,25 @@ class ProjectStage:
                 if pkey is not None:
                     ex.add_relation(pkey, "fundedBy", key, sent, "project:programme-context", 0.7)
 
+    def _frequent_acronym(self) -> str | None:
+        """On a page that names no project, an acronym-shaped name written three times or more that
+        no rule took for something else is what the page is about: its project."""
+        ex = self.ex
+        counts: dict[str, list[int]] = {}
+        for m in re.finditer(r"(?<![\w@#-])[A-Z][A-Za-z0-9+&_-]*[A-Z0-9][A-Za-z0-9+]*(?![\w-])", ex.text):
+            token = m.group(0)
+            if looks_like_acronym(token) and len(token) >= 3 and not token.isdigit():
+                counts.setdefault(token, []).append(m.start())
+        for token, starts in sorted(counts.items(), key=lambda kv: -len(kv[1])):
+            if len(starts) < 3:
+                break
+            if any(a <= p < b for p in starts for (a, b) in ex.mention_key) or self._known(token) is not None:
+                continue
+            if ex.place(token) is not None or ex.lk.country_by_code(token[:2]) is not None and len(token) == 2:
+                continue
+            return self._add(token, starts[0], None, "project:frequent-acronym")
+        return None
+
     def _contexts(self, text: str, offset: int) -> None:
         for m in _PROJECT_DASH.finditer(text):
             short = m.group("short")
@@ -235,6 +258,9 @@ class ProjectStage:
                     continue
                 rel = body.find(name)
                 self._add(name, offset + m.start("list") + rel, None, "project:listed")
+        for m in _NAME_APPOSITIVE.finditer(text):
+            if _project_like(m.group("short")):
+                self._add(m.group("short"), offset + m.start("short"), None, "project:appositive")
         for m in _NAME_IS_PROJECT.finditer(text):
             short = m.group("short")
             if _project_like(short) or re.search(rf"(?<![\w-]){re.escape(short)}\s+project\b", self.ex.text, re.I):
