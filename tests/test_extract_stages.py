@@ -257,3 +257,15 @@ def test_place_lines_under_a_plural_event_heading(extract):
 
 def test_a_dated_line_is_no_title():
     assert layout.title_name("12 May 2022 – Final conference, Lyon") is None
+
+
+@pytest.mark.slow
+def test_conference_sessions_are_parts_of_the_conference(extract):
+    text = (
+        "Annual conference of the KORVAx network, Lyon, 3 May 2022\n\nThe conference gathered 200 participants.\n\n"
+        "Panel 1: Housing first for newcomers\nWorkshop A: Language learning at work\n"
+    )
+    _, names, rels = extract(text)
+    assert names["Panel 1: Housing first for newcomers"].type == "Event"
+    assert "Panel 1" not in names
+    assert ("Workshop A: Language learning at work", "subEventOf", "Annual conference") in rels

@@ -30,6 +30,11 @@ _ORDINALS = {"first": "1st", "second": "2nd", "third": "3rd", "fourth": "4th", "
              "seventh": "7th", "eighth": "8th", "ninth": "9th", "tenth": "10th"}
 
 
+_EVENT_HEAD = (
+    r"(?:panel(?: discussion)?|session|workshop|round ?table|keynote|plenary|breakout session|webinar|seminar)"
+)
+
+
 class EventStage:
     """Attaches events to the page's project, places, hosts and participants."""
 
@@ -104,6 +109,11 @@ class EventStage:
         order = sorted(
             (min(m.start for m in e.mentions), e.key) for e in ex.entities.values() if e.type == "Event" and e.mentions
         )
+        sessions = [k for _, k in order if re.match(rf"(?i){_EVENT_HEAD}(?:\s+\w{{1,4}})?\s*:", ex.entities[k].name)]
+        main = next((k for _, k in order if k not in sessions), None)
+        for key in sessions if main else ():
+            first = min(ex.entities[key].mentions, key=lambda m: m.start)
+            ex.add_relation(key, "subEventOf", main, ex.sentence_at(first.start), "event:session-of-page-event", 0.6)
         parent: str | None = None
         for _, key in order:
             ev = ex.entities[key]
@@ -253,7 +263,9 @@ class EventStage:
         ex = self.ex
         for line in layout.lines(ex.text):
             text = line.text
-            if line.bullet or line.words > 12 or line.words < 2 or re.search(r"[.!?:]$", text):
+            if line.words > 14 or line.words < 2 or re.search(r"[.!?:]$", text):
+                continue
+            if line.bullet and not re.match(rf"^(?i:{_EVENT_HEAD})\b", text):
                 continue
             if not EVENT_LINE_WORD.search(text) or not text[:1].isupper():
                 continue
@@ -268,8 +280,9 @@ class EventStage:
             name = clean_name(
                 re.sub(r",?\s*(?:on\s+)?\d{1,2}(?:st|nd|rd|th)?\s+(?:of\s+)?[A-Z][a-z]+\s+\d{4}.*$", "", name)
             )
-            if len(name.split()) < 2 or ":" in name:
-                continue
+            session = re.match(rf"^(?i:{_EVENT_HEAD})(?:\s+(?:[0-9]+|[A-Z]|[IVX]+))?\s*:\s+\S", name)
+            if len(name.split()) < 2 or (":" in name and not session):
+                continue  # "Workshop 2: Housing first" is a session's name; other "Key: value" lines are fields
             sent = ex.sentence_at(line.start)
             if sent is None:
                 continue

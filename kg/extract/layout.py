@@ -226,6 +226,8 @@ def title_name(line: str) -> tuple[str, str] | None:
         return None
     from kg.extract.dates import find_dates
 
+    if re.match(r"(?i)(?:panel|session|workshop|round ?table|keynote|plenary|webinar|seminar|day)\b", short):
+        return None  # "Panel 1: Title" names a session
     if find_dates(short) or not re.search(r"[A-Za-zÀ-ž]{2}", short):
         return None  # "12 May 2022 – …" is a dated line, not a name and its title
     return short, long
