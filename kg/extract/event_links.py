@@ -26,6 +26,11 @@ if TYPE_CHECKING:
     from kg.model import Entity
 
 
+def _end(ex: DocumentExtractor, start: int) -> int:
+    """End of the mention starting at `start`."""
+    return next((b for (a, b) in ex.mention_key if a == start), start)
+
+
 _ORDINALS = {"first": "1st", "second": "2nd", "third": "3rd", "fourth": "4th", "fifth": "5th", "sixth": "6th",
              "seventh": "7th", "eighth": "8th", "ninth": "9th", "tenth": "10th"}
 
@@ -39,8 +44,11 @@ class EventStage:
     """Attaches events to the page's project, places, hosts and participants."""
 
     def __init__(self, ex: DocumentExtractor, project: str | None) -> None:
+        from kg.extract.partners import PartnerStage
+
         self.ex = ex
         self.project = project
+        self._authorities = PartnerStage(ex)
 
     def apply(self) -> None:
         """Run the stage on every event of the page."""
@@ -94,9 +102,16 @@ class EventStage:
                 continue
             before = [k for pos, k in events if pos < s.span.end]
             event = before[-1] if before else events[0][1]
-            for _, _, k in self._keys_in(s):
-                if ex.entities[k].type in ("Organisation", "Person"):
+            cities_speak = re.search(r"(?i)\b(?:cities|municipalities|towns|mayors|city representatives)\b",
+                                     s.span.text)
+            for a, _, k in self._keys_in(s):
+                ent = ex.entities[k]
+                if ent.type in ("Organisation", "Person"):
                     ex.add_relation(k, "participatedIn", event, s, "event:participants", 0.55)
+                elif cities_speak and ent.type == "Place" and ent.kind == "City" and "place" in ent.attrs:
+                    # "representatives of the cities of A and B took part": their authorities did
+                    la = self._authorities.local_authority(ent.attrs["place"], a, ex.text[a:_end(ex, a)])
+                    ex.add_relation(la, "participatedIn", event, s, "event:participating-cities", 0.55)
 
     def _sub_events(self) -> None:
         """Smaller events (a workshop, a visit, a press conference) written after a multi-day event

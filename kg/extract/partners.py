@@ -189,7 +189,7 @@ class PartnerStage:
             if info is not None:
                 if info.kind != "City" or fold(info.name) != fold(name):
                     return None  # only a city's own name stands for its authority ("Culture" is no city)
-                return self._local_authority(info, start, name)
+                return self.local_authority(info, start, name)
         sent = ex.sentence_at(start)
         key = known.key if known is not None else f"Organisation:{fold(name)}"
         acronym = looks_like_acronym(name) and len(name) <= 10
@@ -203,7 +203,7 @@ class PartnerStage:
             ex.mention_key[(start, start + len(name))] = key
         return key
 
-    def _local_authority(self, info: Any, start: int, surface: str) -> str:
+    def local_authority(self, info: Any, start: int, surface: str) -> str:
         """A city standing for its local authority in a partner list ("Lead partner: Arden")."""
         ex = self.ex
         key = f"la:{info.geonames_id}"
