@@ -60,6 +60,7 @@ class EventStage:
         self._merge_same()
         events = [e for e in ex.entities.values() if e.type == "Event"]
         partners = self._partners()
+        pending: list[tuple[str, str, Sentence]] = []
         for ev in events:
             if not ev.mentions:
                 continue
@@ -69,7 +70,7 @@ class EventStage:
                 continue
             project = self._project_of(ev, sent)
             if project is not None:
-                ex.add_relation(ev.key, "activityOf", project, sent, "event:page-project", 0.7)
+                pending.append((ev.key, project, sent))
             city = self._place_after(ev, sent)
             if city is not None and not any(
                 r.subject == ev.key and r.predicate == "locatedIn" for r in ex.relations
@@ -82,8 +83,27 @@ class EventStage:
             self._labels(ev, project, city)
         self._hosts_of_anaphors()
         self._subject_hosts()
+        self._activities(pending, partners)
         self._participants_by_cue()
         self._sub_events()
+
+    def _activities(self, pending: list[tuple[str, str, Sentence]], partners: list[str]) -> None:
+        """An event of a page about one project is the project's activity, unless an organisation
+        that is none of the project's partners holds it ("a conference organised by X" that the
+        project attends) or a rule already gave it to a project."""
+        ex = self.ex
+        foreign = set()
+        for ev, project, _ in pending:
+            hosts = {r.object for r in ex.relations if r.subject == ev and r.predicate == "organisedBy"}
+            if hosts and not hosts & set(partners) and project == self.project:
+                foreign.add(ev)
+        parents = {r.subject: r.object for r in ex.relations if r.predicate == "subEventOf"}
+        for ev, project, sent in pending:
+            if ev in foreign or parents.get(ev) in foreign:
+                continue  # someone else's event, or a part of one
+            if any(r.subject == ev and r.predicate == "activityOf" for r in ex.relations):
+                continue
+            ex.add_relation(ev, "activityOf", project, sent, "event:page-project", 0.7)
 
     def _participants_by_cue(self) -> None:
         """Organisations and people in a sentence about who took part ("participants came from A (X),

@@ -297,10 +297,13 @@ class PartnerStage:
         ex = self.ex
         partner_cue = layout.cue_regex("partner_prose")
         lead_cue = layout.cue_regex("lead_prose")
+        weak_cue = layout.cue_regex("partner_prose_weak")
         funding_cue = layout.cue_regex("funding_prose")
         for s in ex.sentences:
             text = s.span.text
             cue = partner_cue.search(text)
+            if cue is None and self._names_project(s):
+                cue = weak_cue.search(text)  # "together with A and B" speaks of partners when it names the project
             lead = lead_cue.search(text)
             if cue is None and lead is None:
                 continue
@@ -318,6 +321,13 @@ class PartnerStage:
                 ex.add_relation(self.project, "hasPartner", key, s, "prose:lead", 0.75)  # type: ignore[arg-type]
                 ex.add_relation(self.project, "coordinator", key, s, "prose:lead", 0.75)  # type: ignore[arg-type]
             self._enumerated_items(s, body_start, cut)
+
+    def _names_project(self, s: Sentence) -> bool:
+        """The sentence names the page's project or speaks of "the project"."""
+        ex = self.ex
+        if re.search(r"(?i)\b(?:the|this|our) project\b", s.span.text):
+            return True
+        return any(k == self.project for (a, _b), k in ex.mention_key.items() if s.span.start <= a < s.span.end)
 
     def _other_project(self, s: Sentence) -> bool:
         """The sentence names a project that is not the page's."""
@@ -340,6 +350,9 @@ class PartnerStage:
             rel = a - s.span.start
             if any(c < rel and not re.search(r"[;:]", s.span.text[c:rel]) for c in cuts):
                 continue  # inside a "funded by …" clause
+            if re.search(r"(?i)\b(?:organi[sz]ed|hosted|held|convened|launched)\s+by\s+(?:the\s+)?$",
+                         s.span.text[max(0, rel - 40) : rel]):
+                continue  # the host of an event is not a partner for saying so
             out.add(key)
         return out
 
