@@ -206,6 +206,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=SEED)
     parser.add_argument("--fresh", action="store_true", help="a new ner instead of resuming the pretrained one")
     parser.add_argument("--drop", type=float, default=0.2)
+    parser.add_argument("--negatives", action="store_true", help="sure non-name tokens are 'O', not missing")
     parser.add_argument("--json", type=Path, help="write the results here")
     args = parser.parse_args(argv)
 
@@ -227,7 +228,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         seen = {normalise_name(docs[c].text[s:e]) for c in train_codes for s, e, _ in docs[c].spans}
         start = time.perf_counter()
         model = train([docs[c] for c in train_codes], epochs=args.epochs, seed=args.seed, fresh=args.fresh,
-                      drop=args.drop, log=print)
+                      drop=args.drop, negatives=args.negatives, log=print)
         seconds = time.perf_counter() - start
         if i == 0:
             tmp = Path(tempfile.mkdtemp())

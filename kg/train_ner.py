@@ -164,10 +164,31 @@ def annotate(texts: dict[str, str], entities: Iterable[GoldEntity]) -> dict[str,
     return out
 
 
-def make_examples(nlp: Any, docs: Iterable[AnnotatedDoc], keep_empty: bool = False) -> tuple[list[Any], int]:
+_NEG_PUNCT = frozenset(",;:()[]!?")
+
+
+def _confident_outside(doc: Any, i: int) -> bool:
+    """True when token i is surely outside any entity name: a lowercase word, a number or list
+    punctuation, unless it sits between two capitalised tokens ("Ministry of Interior")."""
+    tok = doc[i]
+    if not ((tok.is_alpha and tok.is_lower) or tok.like_num or tok.text in _NEG_PUNCT):
+        return False
+    if 0 < i < len(doc) - 1:
+        before, after = doc[i - 1], doc[i + 1]
+        if (before.is_title or before.is_upper) and (after.is_title or after.is_upper):
+            return False
+    return True
+
+
+def make_examples(
+    nlp: Any, docs: Iterable[AnnotatedDoc], keep_empty: bool = False, negatives: bool = False
+) -> tuple[list[Any], int]:
     """spaCy Examples, one per non-empty line, with gold spans as BILUO tags and every other token
     missing ("-"). Lines without a span carry no information and are skipped unless keep_empty.
-    Returns the examples and the number of spans that did not align with token boundaries."""
+    With `negatives`, tokens outside the spans that are surely not part of a name (lowercase
+    words, numbers, list punctuation; see _confident_outside) are "O", and lines without a span
+    are kept. Returns the examples and the number of spans that did not align with tokens."""
+    keep_empty = keep_empty or negatives
     from spacy.training import Example
 
     examples: list[Any] = []
@@ -179,12 +200,14 @@ def make_examples(nlp: Any, docs: Iterable[AnnotatedDoc], keep_empty: bool = Fal
             if not inside and not keep_empty:
                 continue
             doc = nlp.make_doc(line)
-            tags = ["-"] * len(doc)
+            tags = ["O" if negatives and _confident_outside(doc, i) else "-" for i in range(len(doc))]
             for s, e, lab in inside:
                 span = doc.char_span(s, e, alignment_mode="strict")
                 if span is None:
                     misaligned += 1
                     continue
+                for i in range(span.start, span.end):
+                    tags[i] = "-"
                 if len(span) == 1:
                     tags[span.start] = f"U-{lab}"
                 else:
@@ -225,6 +248,7 @@ def train(
     drop: float = 0.2,
     batch_size: int = 16,
     base: str = BASE_MODEL,
+    negatives: bool = False,
     log: Any = None,
 ) -> Any:
     """Train the span recogniser on annotated documents, deterministically for a given seed."""
@@ -233,7 +257,7 @@ def train(
 
     spacy.util.fix_random_seed(seed)
     nlp = build_model(base, fresh=fresh)
-    examples, misaligned = make_examples(nlp, docs)
+    examples, misaligned = make_examples(nlp, docs, negatives=negatives)
     if log:
         log(f"  {len(examples)} training lines, {sum(len(d.spans) for d in docs)} spans, {misaligned} misaligned")
     if fresh:
