@@ -31,9 +31,11 @@ from kg.evaluate import normalise_name
 from kg.train_ner import (
     BASE_MODEL,
     SEED,
+    SHARED,
     AnnotatedDoc,
     GoldEntity,
     annotate,
+    doc_code,
     entities_by_doc,
     is_held_out,
     is_tune_doc,
@@ -169,6 +171,53 @@ def score_doc(
             tally.c["ALL"]["pred_ok_typed"] += ok_t
 
 
+def rules_entities(paths: dict[str, Path]) -> dict[str, list[tuple[str, set[str]]]]:
+    """The current rule-based extractor's entities per document code: (table row, folded names)."""
+    from kg.documents import read_document
+    from kg.extract.nlp import load_pipeline
+    from kg.extract.pipeline import extract_documents
+
+    codes = sorted(paths)
+    out: dict[str, list[tuple[str, set[str]]]] = {}
+    results = extract_documents([read_document(paths[c]) for c in codes], load_pipeline(BASE_MODEL))
+    for code, ex in zip(codes, results, strict=True):
+        if isinstance(ex, Exception):
+            raise ex
+        out[code] = [(row_of(e.type), {normalise_name(n) for n in e.all_names()}) for e in ex.entities.values()]
+    return out
+
+
+def score_rules_doc(
+    tally: Tally, adoc: AnnotatedDoc, gold: Iterable[GoldEntity], found: list[tuple[str, set[str]]],
+    seen_names: set[str],
+) -> None:
+    """Like score_doc for the rule extractor, whose output is entities (several names each), not
+    spans: precision is counted per extracted entity."""
+    gold = list(gold)
+    annotated = {normalise_name(adoc.text[s:e]) for s, e, _ in adoc.spans}
+    for ent in gold:
+        names = {normalise_name(n) for n in ent.names}
+        if not names & annotated:
+            continue
+        row = row_of(ent.type)
+        tally.add(row, "gold")
+        hit = any(names & fn and r == row for r, fn in found)
+        tally.add(row, "found_any", any(names & fn for _, fn in found))
+        tally.add(row, "found", hit)
+        if not names & seen_names:
+            tally.add(row, "unseen")
+            tally.add(row, "found_unseen", hit)
+    all_names = {normalise_name(n) for ent in gold for n in ent.names}
+    typed = {(normalise_name(n), row_of(ent.type)) for ent in gold for n in ent.names}
+    for row, fn in found:
+        if row not in ROWS:
+            continue
+        tally.add(row, "pred")
+        tally.add(row, "pred_ok", bool(fn & all_names))
+        tally.add(row, "pred_ok_typed", any((n, row) in typed for n in fn))
+        tally.add(row, "pred_overlap", bool(fn & all_names))
+
+
 def words_per_second(parse: Callable[[list[str]], Any], lines: list[str], n_words: int, repeat: int = 2) -> float:
     """Best-of-`repeat` parse throughput of `parse` over `lines`."""
     best = float("inf")
@@ -207,6 +256,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--fresh", action="store_true", help="a new ner instead of resuming the pretrained one")
     parser.add_argument("--drop", type=float, default=0.2)
     parser.add_argument("--negatives", action="store_true", help="sure non-name tokens are 'O', not missing")
+    parser.add_argument("--rules", action="store_true", help="also score the rule-based extractor (in-sample)")
     parser.add_argument("--json", type=Path, help="write the results here")
     args = parser.parse_args(argv)
 
@@ -219,7 +269,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     folds = make_folds(tune, args.folds)
 
     stock = spacy.load(BASE_MODEL, exclude=["lemmatizer"])
-    base_t, learned_t = Tally(), Tally()
+    base_t, learned_t, rules_t = Tally(), Tally(), Tally()
+    rules = {}
+    if args.rules:
+        paths = {doc_code(p): p for p in sorted((SHARED / "corpus" / "dev-real").glob("w*.txt"))
+                 if is_tune_doc(doc_code(p))}
+        rules = rules_entities(paths)
     fold_info = []
     size = 0
     for i, test in enumerate(folds):
@@ -242,6 +297,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             gold = gold_by_doc.get(code, [])
             score_doc(base_t, adoc, gold, predict_spans(stock, adoc.text, BASELINE_MAP), BASELINE_MAP, seen)
             score_doc(learned_t, adoc, gold, predict_spans(model, adoc.text), LEARNED_MAP, seen)
+            if args.rules:
+                score_rules_doc(rules_t, adoc, gold, rules[code], seen)
 
     # speed on the tune texts, one line at a time as the extractor reads them
     from kg.extract.nlp import line_pieces
@@ -256,6 +313,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "folds": fold_info,
         "baseline": base_t.table(),
         "learned": learned_t.table(),
+        "rules": rules_t.table() if args.rules else None,
         "model_bytes": size,
         "words": n_words,
         "stock_words_per_s": round(stock_wps),
@@ -263,6 +321,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     }
     print(format_table("(a) stock en_core_web_sm NER", result["baseline"]))
     print(format_table("(b) learned span recogniser", result["learned"]))
+    if args.rules:
+        print(format_table("(c) current rule-based extractor (in-sample: written on these pages)", result["rules"]))
     print(f"train seconds per fold: {[f['train_seconds'] for f in fold_info]}")
     print(f"model size: {size / 1e6:.1f} MB; speed on {n_words} words: stock pipeline {stock_wps:.0f} w/s, "
           f"learned ner-only {learned_wps:.0f} w/s")
