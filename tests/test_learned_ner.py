@@ -109,3 +109,19 @@ def test_learned_candidates_spans_are_inside_the_text() -> None:
         assert 100 <= s < e <= 100 + len(text)
         assert label in {"PROJECT", "ORG", "PERSON", "EVENT", "PROGRAMME", "GPE"}
     assert learned_candidates("   ", model=nlp) == []
+
+
+@pytest.mark.slow
+def test_packaged_model_gives_spans_inside_the_text() -> None:
+    pytest.importorskip("spacy")
+    from kg.extract import learned
+
+    if not learned.is_available():
+        pytest.skip("no packaged learned model")
+    text = "The Harbour Lights project and the Northfield Migrant Council met in Lisbon on 3 May."
+    spans = learned.learned_candidates(text, offset=7)
+    assert learned.load_learned_model() is learned.load_learned_model()  # loaded once
+    for s, e, label in spans:
+        assert 7 <= s < e <= 7 + len(text)
+        assert text[s - 7 : e - 7].strip() == text[s - 7 : e - 7]
+        assert label in learned.LEARNED_LABELS
