@@ -218,6 +218,45 @@ def score_rules_doc(
         tally.add(row, "pred_overlap", bool(fn & all_names))
 
 
+def score_union_doc(
+    tally: Tally,
+    adoc: AnnotatedDoc,
+    gold: Iterable[GoldEntity],
+    found: list[tuple[str, set[str]]],
+    predicted: Iterable[tuple[int, int, str]],
+    seen_names: set[str],
+) -> None:
+    """What the learned spans add to the rule extractor: recall of rules OR learned (typed), and
+    precision of the learned spans whose name no rule entity has (the extra candidates)."""
+    gold = list(gold)
+    annotated = {normalise_name(adoc.text[s:e]) for s, e, _ in adoc.spans}
+    preds = [(normalise_name(adoc.text[s:e]), LEARNED_MAP[lab]) for s, e, lab in predicted if lab in LEARNED_MAP]
+    for ent in gold:
+        names = {normalise_name(n) for n in ent.names}
+        if not names & annotated:
+            continue
+        row = row_of(ent.type)
+        tally.add(row, "gold")
+        hit_rules = any(names & fn and r == row for r, fn in found)
+        hit = hit_rules or any(p in names and row in rows for p, rows in preds)
+        tally.add(row, "found", hit)
+        tally.add(row, "found_any", hit and not hit_rules)  # reported as R_any: the learned-only share
+        if not names & seen_names:
+            tally.add(row, "unseen")
+            tally.add(row, "found_unseen", hit)
+    rule_names = {n for _, fn in found for n in fn}
+    all_names = {normalise_name(n) for ent in gold for n in ent.names}
+    typed = {(normalise_name(n), row_of(ent.type)) for ent in gold for n in ent.names}
+    for name, rows in preds:
+        if name in rule_names:
+            continue
+        row = rows[0]
+        tally.add(row, "pred")
+        tally.add(row, "pred_ok", name in all_names)
+        tally.add(row, "pred_ok_typed", (name, row) in typed)
+        tally.add(row, "pred_overlap", name in all_names)
+
+
 def words_per_second(parse: Callable[[list[str]], Any], lines: list[str], n_words: int, repeat: int = 2) -> float:
     """Best-of-`repeat` parse throughput of `parse` over `lines`."""
     best = float("inf")
@@ -269,7 +308,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     folds = make_folds(tune, args.folds)
 
     stock = spacy.load(BASE_MODEL, exclude=["lemmatizer"])
-    base_t, learned_t, rules_t = Tally(), Tally(), Tally()
+    base_t, learned_t, rules_t, union_t = Tally(), Tally(), Tally(), Tally()
     rules = {}
     if args.rules:
         paths = {doc_code(p): p for p in sorted((SHARED / "corpus" / "dev-real").glob("w*.txt"))
@@ -296,9 +335,11 @@ def main(argv: Sequence[str] | None = None) -> int:
             adoc = docs[code]
             gold = gold_by_doc.get(code, [])
             score_doc(base_t, adoc, gold, predict_spans(stock, adoc.text, BASELINE_MAP), BASELINE_MAP, seen)
-            score_doc(learned_t, adoc, gold, predict_spans(model, adoc.text), LEARNED_MAP, seen)
+            learned_spans = predict_spans(model, adoc.text)
+            score_doc(learned_t, adoc, gold, learned_spans, LEARNED_MAP, seen)
             if args.rules:
                 score_rules_doc(rules_t, adoc, gold, rules[code], seen)
+                score_union_doc(union_t, adoc, gold, rules[code], learned_spans, seen)
 
     # speed on the tune texts, one line at a time as the extractor reads them
     from kg.extract.nlp import line_pieces
@@ -314,6 +355,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "baseline": base_t.table(),
         "learned": learned_t.table(),
         "rules": rules_t.table() if args.rules else None,
+        "rules_plus_learned": union_t.table() if args.rules else None,
         "model_bytes": size,
         "words": n_words,
         "stock_words_per_s": round(stock_wps),
@@ -323,6 +365,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(format_table("(b) learned span recogniser", result["learned"]))
     if args.rules:
         print(format_table("(c) current rule-based extractor (in-sample: written on these pages)", result["rules"]))
+        print(format_table("(d) rules + learned: R = either finds it, R_any = only learned finds it; "
+                           "pred/P = learned spans with a name no rule entity has", result["rules_plus_learned"]))
     print(f"train seconds per fold: {[f['train_seconds'] for f in fold_info]}")
     print(f"model size: {size / 1e6:.1f} MB; speed on {n_words} words: stock pipeline {stock_wps:.0f} w/s, "
           f"learned ner-only {learned_wps:.0f} w/s")
