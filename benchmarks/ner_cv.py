@@ -311,7 +311,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     base_t, learned_t, rules_t, union_t = Tally(), Tally(), Tally(), Tally()
     rules = {}
     if args.rules:
-        paths = {doc_code(p): p for p in sorted((SHARED / "corpus" / "dev-real").glob("w*.txt"))
+        paths = {doc_code(p): p for p in sorted((SHARED / "tests" / "data" / "dev-real").glob("w*.txt"))
                  if is_tune_doc(doc_code(p))}
         rules = rules_entities(paths)
     fold_info = []

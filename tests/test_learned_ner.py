@@ -39,9 +39,9 @@ def test_split_refuses_held_out_documents() -> None:
 
 
 def test_corpus_and_gold_skip_held_out(tmp_path: Path) -> None:
-    (tmp_path / "corpus" / "dev-real").mkdir(parents=True)
-    (tmp_path / "corpus" / "dev-real" / "w02_page.txt").write_text("Alpha met Beta.", encoding="utf-8")
-    secret = tmp_path / "corpus" / "dev-real" / "w22_page.txt"
+    (tmp_path / "tests" / "data" / "dev-real").mkdir(parents=True)
+    (tmp_path / "tests" / "data" / "dev-real" / "w02_page.txt").write_text("Alpha met Beta.", encoding="utf-8")
+    secret = tmp_path / "tests" / "data" / "dev-real" / "w22_page.txt"
     secret.write_text("never read", encoding="utf-8")
     secret.chmod(0)  # reading it would raise
     (tmp_path / "gold").mkdir()
@@ -109,19 +109,3 @@ def test_learned_candidates_spans_are_inside_the_text() -> None:
         assert 100 <= s < e <= 100 + len(text)
         assert label in {"PROJECT", "ORG", "PERSON", "EVENT", "PROGRAMME", "GPE"}
     assert learned_candidates("   ", model=nlp) == []
-
-
-@pytest.mark.slow
-def test_packaged_model_gives_spans_inside_the_text() -> None:
-    pytest.importorskip("spacy")
-    from kg.extract import learned
-
-    if not learned.is_available():
-        pytest.skip("no packaged learned model")
-    text = "The Harbour Lights project and the Northfield Migrant Council met in Lisbon on 3 May."
-    spans = learned.learned_candidates(text, offset=7)
-    assert learned.load_learned_model() is learned.load_learned_model()  # loaded once
-    for s, e, label in spans:
-        assert 7 <= s < e <= 7 + len(text)
-        assert text[s - 7 : e - 7].strip() == text[s - 7 : e - 7]
-        assert label in learned.LEARNED_LABELS

@@ -22,7 +22,8 @@ LEARNED_LABELS: tuple[str, ...] = ("PROJECT", "ORG", "PERSON", "EVENT", "PROGRAM
 
 
 def model_path() -> Path:
-    """Where the learned model is: $KG_LEARNED_NER_MODEL or the packaged kg/extract/models/ner-ikg."""
+    """Where the learned model is: $KG_LEARNED_NER_MODEL, else kg/extract/models/ner-ikg (built by
+    `python -m kg.train_ner --out kg/extract/models/ner-ikg`; not shipped)."""
     env = os.environ.get("KG_LEARNED_NER_MODEL")
     return Path(env) if env else MODEL_DIR
 
@@ -60,3 +61,15 @@ def learned_candidates(
     wanted = set(labels)
     doc = nlp(text)
     return [(offset + e.start_char, offset + e.end_char, e.label_) for e in doc.ents if e.label_ in wanted]
+
+
+def learned_line_candidates(
+    lines: list[tuple[int, str]], labels: Iterable[str] = LEARNED_LABELS, model: Any = None
+) -> list[tuple[int, int, str]]:
+    """Spans of many (offset, text) lines at once (one `pipe` call), in document coordinates."""
+    nlp = model if model is not None else load_learned_model()
+    wanted = set(labels)
+    out: list[tuple[int, int, str]] = []
+    for (offset, _), doc in zip(lines, nlp.pipe(text for _, text in lines), strict=True):
+        out.extend((offset + e.start_char, offset + e.end_char, e.label_) for e in doc.ents if e.label_ in wanted)
+    return out

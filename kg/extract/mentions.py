@@ -34,6 +34,7 @@ PRIO = {
     "place": 50,
     "event_unnamed": 40,
     "spacy_org": 30,
+    "learned": 25,
     "person:context": 62,
     "acronym": 83,
     "project:shape": 66,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import bisect
+import os
 import re
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
@@ -208,6 +209,7 @@ class DocumentExtractor:
                 s.span.text, s.span.start, self.lk.demonym, self.place, cities.values()
             )
         cands += mentions.find_shaped_projects(self.text)
+        cands += self._learned_candidates()
         _strip_leading_roles(cands)
         self._genre_candidates()
         self._timeline_actors()
@@ -216,6 +218,27 @@ class DocumentExtractor:
         self._acronyms()
         for c in cands:
             c.text = self.text[c.start : c.end]
+
+    def _learned_candidates(self) -> list[Cand]:
+        """Organisations and events the learned recogniser finds (kg/extract/learned.py), at the lowest
+        priority: a rule's candidate wins any overlap. Opt-in (KG_LEARNED_NER=1, after
+        `python -m kg.train_ner`): on the held-out real pages it cost more than it gave
+        (docs/extraction.md), so it is off by default."""
+        from kg.extract import learned
+
+        if os.environ.get("KG_LEARNED_NER", "0") != "1" or not learned.is_available():
+            return []
+        lines = sorted({(s.line_start, self.text[s.line_start : s.line_end]) for s in self.sentences})
+        out = []
+        for start, end, label in learned.learned_line_candidates(lines, labels=("ORG", "EVENT")):
+            name = self.text[start:end]
+            if not name[:1].isupper() or len(name) < 3 or self.place(name) is not None:
+                continue
+            typ = "Organisation" if label == "ORG" else "Event"
+            attrs = {} if typ == "Organisation" else {"category": "event"}
+            out.append(Cand(start, end, name, typ, "learned", kind=_kind(name) if typ == "Organisation" else None,
+                            conf=0.6, attrs=attrs))
+        return out
 
     def _genre_candidates(self) -> None:
         if self.is_factsheet:
