@@ -269,3 +269,16 @@ def test_conference_sessions_are_parts_of_the_conference(extract):
     assert names["Panel 1: Housing first for newcomers"].type == "Event"
     assert "Panel 1" not in names
     assert ("Workshop A: Language learning at work", "subEventOf", "Annual conference") in rels
+
+
+@pytest.mark.slow
+def test_speaker_enumeration_with_organisations_in_brackets(extract):
+    text = (
+        "Webinar on inclusive cities, 3 May 2022\n\n"
+        "Speakers: Mara Velkova (Halden Foundation), Tomas Redan (Director, Brisk Labs Association) and Ana Pereira.\n"
+    )
+    _, names, rels = extract(text)
+    webinar = names["Webinar on inclusive cities"].name
+    assert ("Mara Velkova", "memberOf", "Halden Foundation") in rels
+    assert ("Tomas Redan", "memberOf", "Brisk Labs Association") in rels
+    assert {("Mara Velkova", "participatedIn", webinar), ("Ana Pereira", "participatedIn", webinar)} <= rels

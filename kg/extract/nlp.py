@@ -1,4 +1,4 @@
-"""The spaCy pipeline builder: the only module that imports spaCy."""
+"""The spaCy pipeline builder for extraction (the learned recogniser, kg/extract/learned.py, loads its own)."""
 
 from __future__ import annotations
 

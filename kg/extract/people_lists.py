@@ -84,9 +84,16 @@ class PeopleListStage:
                 if lead:
                     start += lead.end()
                     item = item[lead.end() :]
-                name = person_name(clean_name(item))
-                if name:
-                    self._person(name, start + item.index(name), event, None)
+                bracket = re.match(r"^(?P<name>[^()]+?)\s*\((?P<org>[^()]{2,80})\)\s*$", item)
+                name = person_name(clean_name(bracket.group("name") if bracket else item))
+                if not name:
+                    continue
+                org = None
+                if bracket:  # "Name (Organisation)" or "Name (Role, Organisation)"
+                    org_text = org_of_role(bracket.group("org").split(",")[-1].strip())
+                    if org_text[:1].isupper() and ex.place(org_text) is None:
+                        org = self._org(org_text, start + item.index(org_text) if org_text in item else start)
+                self._person(name, start + item.index(name), event, org)
 
     def _affiliations(self) -> None:
         """ "Name, Role of/at Org", "Name (Org)", "Name, Org's Role", "Role of Org Name": the person

@@ -160,8 +160,8 @@ class DocumentExtractor:
         stage = PartnerStage(self)
         stage.apply()
         ProjectFacts(self, stage.project).apply()
-        PeopleListStage(self).apply()
         EventStage(self, stage.project).apply()
+        PeopleListStage(self).apply()
         return self._result()
 
     def _sentences(self, lines: list[Line]) -> None:
