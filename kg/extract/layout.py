@@ -173,7 +173,8 @@ def split_item(text: str, start: int, is_place: callable) -> Item:  # type: igno
     """Split "Name, City (Country)", "Name – Country", "Name (CC)", "Name from Country" into the name
     and its places (outermost last); `is_place` says whether a string names a place."""
     name = text.strip().rstrip(".;,").lstrip("–—-:• ").strip()
-    lead = text.index(name[:1]) if name else 0
+    name = re.sub(r"^(?:[a-z][\w'’]*\s+)+(?=[A-ZÀ-Ž@0-9])", "", name)  # "apart from X": X
+    lead = text.index(name) if name and name in text else 0
     places: list[str] = []
     note = ""
     changed = True

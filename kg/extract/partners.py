@@ -243,6 +243,12 @@ class PartnerStage:
             if lead:
                 ex.add_relation(self.project, "coordinator", org, sent, rule, 0.75)
         infos = [self._place_info(p) for p in item.places]
+        if not any(i is not None and i.kind == "City" for i in infos):
+            from kg.extract.relations import place_in_name
+
+            in_name = place_in_name(ex, ex.entities[org].name) if org in ex.entities else None
+            if in_name is not None and in_name.kind == "City":
+                infos.insert(0, in_name)  # "Burgerplicht Gent (Belgium)": in Gent, in Belgium
         for info in infos:
             self._located(org, info, sent, rule + "-place")
         cities = [i for i in infos if i is not None and i.kind == "City"]

@@ -213,37 +213,8 @@ class RelationRules:
                     )
                     break
 
-    def _name_count(self, name: str) -> int:
-        """How often an organisation's name is written in the document."""
-        return self.ex.text.count(name) or 1
-
     def _place_in_name(self, name: str) -> Any:
-        """The place an organisation's name holds ("Leiden Integration Centre" -> Leiden), if any:
-        European places first, then the largest."""
-        words = re.findall(r"[A-ZÀ-Ž][\w'’-]+", name)
-        found = []
-        for k in (2, 1):
-            for i in range(len(words) - k + 1):
-                cand = " ".join(words[i : i + k])
-                if cand.lower() in _NOT_PLACES or has_org_word(cand):
-                    continue
-                info = self.ex.place(cand)
-                if info is None:
-                    continue
-                primary = fold(info.name) == fold(cand)
-                elsewhere = sum(1 for _ in word_spans(self.ex.text, cand)) > self._name_count(
-                    name
-                )
-                if (
-                    info.kind == "Country"
-                    or (primary and (info.population >= 50000 or elsewhere))
-                    or info.population >= 100000
-                ):
-                    found.append(info)
-        if not found:
-            return None
-        found.sort(key=lambda p: (not getattr(p, "in_europe", True), p.kind != "City", -p.population))
-        return found[0]
+        return place_in_name(self.ex, name)
 
     def _factsheet(self) -> None:
         from kg.extract import genres
@@ -1192,3 +1163,31 @@ def category_of(word: str) -> str:
 
 
 __all__ = ["RelationRules", "category_of", "fold"]
+
+
+def place_in_name(ex: DocumentExtractor, name: str) -> Any:
+    """The place an organisation's name holds ("Leiden Integration Centre" -> Leiden), if any:
+    European places first, then the largest."""
+    words = re.findall(r"[A-ZÀ-Ž][\w'’-]+", name)
+    found = []
+    named = ex.text.count(name) or 1
+    for k in (2, 1):
+        for i in range(len(words) - k + 1):
+            cand = " ".join(words[i : i + k])
+            if cand.lower() in _NOT_PLACES or has_org_word(cand):
+                continue
+            info = ex.place(cand)
+            if info is None:
+                continue
+            primary = fold(info.name) == fold(cand)
+            elsewhere = sum(1 for _ in word_spans(ex.text, cand)) > named
+            if (
+                info.kind == "Country"
+                or (primary and (info.population >= 50000 or elsewhere))
+                or info.population >= 100000
+            ):
+                found.append(info)
+    if not found:
+        return None
+    found.sort(key=lambda p: (not getattr(p, "in_europe", True), p.kind != "City", -p.population))
+    return found[0]
