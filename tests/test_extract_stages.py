@@ -282,3 +282,17 @@ def test_speaker_enumeration_with_organisations_in_brackets(extract):
     assert ("Mara Velkova", "memberOf", "Halden Foundation") in rels
     assert ("Tomas Redan", "memberOf", "Brisk Labs Association") in rels
     assert {("Mara Velkova", "participatedIn", webinar), ("Ana Pereira", "participatedIn", webinar)} <= rels
+
+
+@pytest.mark.slow
+def test_demonyms_place_organisations(extract):
+    text = (
+        "The KORVAx project has been implemented by Brisk Labs in partnership with the Armenian organisation "
+        "“World Youth Circle” and Russian “Academy of Tomorrow”.\nThe Greek NGO Halden Helps joined later.\n"
+    )
+    _, names, rels = extract(text)
+    assert "Armenian" not in names
+    assert ("World Youth Circle", "locatedIn", "Armenia") in rels
+    assert ("KORVAx", "hasPartner", "World Youth Circle") in rels
+    assert ("Academy of Tomorrow", "locatedIn", "Russia") in rels
+    assert ("Halden Helps", "locatedIn", "Greece") in rels

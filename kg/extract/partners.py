@@ -59,6 +59,7 @@ class PartnerStage:
         self._heading_blocks()  # without a project the lists still name organisations and their places
         self._prose_enumerations()
         self._split_joined()
+        self._demonym_orgs()
         if self.project is not None:
             self._funding()
             self._places_of_work()
@@ -91,6 +92,51 @@ class PartnerStage:
                 if (cue.search(sent.span.text) or len(progs) == 1) and not self._other_project(sent):
                     ex.add_relation(self.project, "fundedBy", prog.key, sent, "page:programme", 0.7)  # type: ignore[arg-type]
                     break
+
+    def _demonym_orgs(self) -> None:
+        """ "the Armenian organisation “X”", "Russian “Y”", "the Greek NGO Z": the organisation is in
+        the country the adjective names; in a sentence about partners it is a partner too."""
+        ex = self.ex
+        kinds = r"(?:organi[sz]ation|association|NGO|foundation|university|partner|network|company|institute)"
+        pat = re.compile(
+            rf"\b(?P<dem>[A-Z][a-z]+)\s+(?:(?i:{kinds})\s+)?(?:[“\"](?P<q>[^”\"\n]{{3,80}})[”\"]"
+            r"|(?P<n>[A-Z][\w&'’.-]*(?:\s+(?:[A-Z][\w&'’.-]*|of|for|and|the)){0,6}))"
+        )
+        partner_cue = layout.cue_regex("partner_prose")
+        weak_cue = layout.cue_regex("partner_prose_weak")
+        for e in list(ex.entities.values()):
+            if e.type != "Organisation" or "ref" in e.attrs:
+                continue
+            if all(ex.lk.demonym(n) is not None for n in e.all_names()):
+                ex.entities.pop(e.key)  # "the Armenian" read as a name: an adjective, not an organisation
+                continue
+            lead = re.match(rf"(?P<dem>[A-Z][a-z]+)\s+(?i:{kinds})\s+(?=[A-Z])", e.name)
+            country = ex.lk.demonym(lead.group("dem")) if lead else None
+            if lead and country is not None:
+                e.names.discard(e.name)  # "Greek NGO X": X, in Greece
+                e.name = e.name[lead.end():]
+                e.names.add(e.name)
+                sent = ex.sentence_at(e.mentions[0].start) if e.mentions else None
+                self._located(e.key, country, sent, "prose:demonym-place")
+        for s in ex.sentences:
+            for m in pat.finditer(s.span.text):
+                country = ex.lk.demonym(m.group("dem"))
+                if country is None or country.kind != "Country":
+                    continue
+                name = (m.group("q") or m.group("n") or "").strip()
+                group = "q" if m.group("q") else "n"
+                between = s.span.text[m.end("dem") : m.start(group)]
+                if not name or (group == "n" and not re.search(rf"(?i)\b{kinds}\b", between)):
+                    continue  # "German Federal Office": the adjective belongs to the name
+                start = s.span.start + m.start(group)
+                org = self.organisation(name, start, "prose:demonym-org", placed=True)
+                if org is None:
+                    continue
+                self._located(org, country, s, "prose:demonym-place")
+                names_project = self.project is not None and self._names_project(s)
+                if self.project is not None and (partner_cue.search(s.span.text)
+                                                 or (names_project and weak_cue.search(s.span.text))):
+                    ex.add_relation(self.project, "hasPartner", org, s, "prose:demonym-partner", 0.65)
 
     def _split_joined(self) -> None:
         """An organisation named "A and B" where A and B are organisations of the page too is two."""
