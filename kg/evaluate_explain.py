@@ -62,6 +62,8 @@ def explain(gold: Mapping[str, Any], graph: Graph, docs: Sequence[str] | None = 
     index = _GraphIndex(graph)
     scorer = _Scorer(gold, index)
     texts = document_texts(graph)
+    if docs:  # evidence only from the documents asked about (never from a held-out part)
+        texts = {ident: t for ident, t in texts.items() if ident in set(docs)}
     entities = gold["entities"]
     groups: dict[str, list[dict]] = defaultdict(list)
     named_any: dict[str, set] = {}
