@@ -188,7 +188,7 @@ class EventStage:
                 event = after[0] if after else (before[-1] if before else None)
                 if event is None or ex.place(name) is not None:
                     continue
-                known = [k for (a, b), k in ex.mention_key.items() if a == start and k in ex.entities]
+                known = [k for a, _b, k in ex.mentions_between(start, start + 1)]
                 person = [k for k in known if ex.entities[k].type == "Person"]
                 host = person[0] if person else orgs.organisation(name, start, "event:subject-host")
                 if host is not None:
@@ -321,7 +321,7 @@ class EventStage:
             sent = ex.sentence_at(line.start)
             if sent is None:
                 continue
-            covering = [k for (a, b), k in ex.mention_key.items() if line.start <= a < line.end and k in ex.entities]
+            covering = [k for _a, _b, k in ex.mentions_between(line.start, line.end)]
             if any(ex.entities[k].type in ("Organisation", "Project", "Person") and
                    fold(ex.entities[k].name) == fold(name) for k in covering):
                 continue
@@ -354,7 +354,7 @@ class EventStage:
             head = item.name
             if not EVENT_LINE_WORD.search(head) or re.search(r"[.:;]", head):
                 continue
-            covering = [k for (a, b), k in ex.mention_key.items() if a <= item.start < b and k in ex.entities]
+            covering = [k for _a, _b, k in ex.mentions_covering(item.start)]
             if any(ex.entities[k].type not in ("Event", "Place") for k in covering):
                 continue
             known = [k for k in covering if ex.entities[k].type == "Event"]
@@ -443,11 +443,7 @@ class EventStage:
         )
 
     def _keys_in(self, sent: Sentence) -> list[tuple[int, int, str]]:
-        ex = self.ex
-        return sorted(
-            (a, b, k) for (a, b), k in ex.mention_key.items()
-            if sent.span.start <= a < sent.span.end and k in ex.entities
-        )
+        return self.ex.mentions_between(sent.span.start, sent.span.end)
 
     def _project_of(self, ev: Entity, sent: Sentence) -> str | None:
         ex = self.ex

@@ -73,8 +73,8 @@ class PartnerStage:
         for s in ex.sentences:
             if self._other_project(s):
                 continue
-            places = {k for (a, _b), k in ex.mention_key.items()
-                      if s.span.start <= a < s.span.end and k in ex.entities and ex.entities[k].type == "Place"}
+            places = {k for _a, _b, k in ex.mentions_between(s.span.start, s.span.end)
+                      if ex.entities[k].type == "Place"}
             if len(places) >= 2 and cue.search(s.span.text):
                 for key in sorted(places):
                     ex.add_relation(self.project, "operatesIn", key, s, "page:listed-places", 0.6)  # type: ignore[arg-type]
@@ -203,7 +203,7 @@ class PartnerStage:
         if known is not None and known.type != "Organisation":
             return None
         if known is None:
-            spans = {k: (s, e) for (s, e), k in ex.mention_key.items() if s <= start < e and k in ex.entities}
+            spans = {k: (s, e) for s, e, k in ex.mentions_covering(start)}
             covering = list(spans)
             for k in covering:
                 ent = ex.entities[k]
@@ -379,24 +379,21 @@ class PartnerStage:
         ex = self.ex
         if re.search(r"(?i)\b(?:the|this|our) project\b", s.span.text):
             return True
-        return any(k == self.project for (a, _b), k in ex.mention_key.items() if s.span.start <= a < s.span.end)
+        return any(k == self.project for _a, _b, k in ex.mentions_between(s.span.start, s.span.end))
 
     def _other_project(self, s: Sentence) -> bool:
         """The sentence names a project that is not the page's."""
         ex = self.ex
-        for (a, _b), key in ex.mention_key.items():
-            if s.span.start <= a < s.span.end and key in ex.entities:
-                if ex.entities[key].type == "Project" and key != self.project:
-                    return True
-        return False
+        return any(
+            ex.entities[k].type == "Project" and k != self.project
+            for _a, _b, k in ex.mentions_between(s.span.start, s.span.end)
+        )
 
     def _orgs_in(self, s: Sentence, cut: Iterable[int]) -> set[str]:
         ex = self.ex
         cuts = sorted(cut)
         out = set()
-        for (a, _b), key in ex.mention_key.items():
-            if not (s.span.start <= a < s.span.end) or key not in ex.entities:
-                continue
+        for a, _b, key in ex.mentions_between(s.span.start, s.span.end):
             if ex.entities[key].type != "Organisation":
                 continue
             rel = a - s.span.start
@@ -416,9 +413,9 @@ class PartnerStage:
         after_cue = lead.group(0).lower().endswith("by")
         window = (lead.end(), lead.end() + 6) if after_cue else (max(0, lead.start() - 120), lead.start())
         best: tuple[int, str] | None = None
-        for (a, b), key in ex.mention_key.items():
+        for a, b, key in ex.mentions_between(s.span.start, s.span.end):
             rel = a - s.span.start
-            if key not in ex.entities or ex.entities[key].type != "Organisation":
+            if ex.entities[key].type != "Organisation":
                 continue
             if not (s.span.start <= a < s.span.end and window[0] <= rel <= window[1]):
                 continue
@@ -440,8 +437,8 @@ class PartnerStage:
     def _join_names(self, items: list[tuple[int, str]], group: str, base: int) -> list[tuple[int, str]]:
         """Join list parts that one name spans ("Council on Refugees and Migrants (X)" is one item
         when the page names "Council on Refugees and Migrants")."""
-        spans = [(a - base, b - base) for (a, b), k in self.ex.mention_key.items()
-                 if k in self.ex.entities and self.ex.entities[k].type == "Organisation"]
+        spans = [(a - base, b - base) for a, b, k in self.ex.mentions_between(base, base + len(group))
+                 if self.ex.entities[k].type == "Organisation"]
         out: list[tuple[int, str]] = []
         for off, part in items:
             if out:

@@ -100,11 +100,10 @@ class PeopleListStage:
         works for the organisation written next to the name, in the same sentence."""
         ex = self.ex
         for s in ex.sentences:
-            marks = sorted(
-                (a, b, k) for (a, b), k in ex.mention_key.items()
-                if s.span.start <= a < s.span.end and k in ex.entities
-                and ex.entities[k].type in ("Person", "Organisation")
-            )
+            marks = [
+                m for m in ex.mentions_between(s.span.start, s.span.end)
+                if ex.entities[m[2]].type in ("Person", "Organisation")
+            ]
             for i, (a, b, k) in enumerate(marks):
                 if ex.entities[k].type != "Person":
                     continue
@@ -163,7 +162,7 @@ class PeopleListStage:
         for e in ex.entities.values():
             if e.type == "Organisation" and key_name in {fold(n) for n in e.all_names()}:
                 return e.key
-        covering = [k for (a, b), k in ex.mention_key.items() if a <= start < b and k in ex.entities]
+        covering = [k for _a, _b, k in ex.mentions_covering(start)]
         for k in covering:
             ent = ex.entities[k]
             if ent.type != "Organisation":

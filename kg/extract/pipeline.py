@@ -96,6 +96,30 @@ def extract_documents(
             yield exc
 
 
+class MentionIndex(dict):
+    """(start, end) -> entity key, with a version that changes on every write, so that the
+    position index built from it is rebuilt only when it has changed."""
+
+    version = 0
+
+    def __setitem__(self, key: tuple[int, int], value: str) -> None:
+        self.version += 1
+        super().__setitem__(key, value)
+
+    def __delitem__(self, key: tuple[int, int]) -> None:
+        self.version += 1
+        super().__delitem__(key)
+
+    def setdefault(self, key: tuple[int, int], default: str) -> str:  # type: ignore[override]
+        """dict.setdefault that counts as a write."""
+        if key not in self:
+            self[key] = default
+        return self[key]
+
+
+_LONGEST_MENTION = 400  # characters a mention may span when looking for those covering a position
+
+
 class DocumentExtractor:
     """State of the extraction of one document."""
 
@@ -108,7 +132,8 @@ class DocumentExtractor:
         self.cands: list[Cand] = []
         self.selected: list[Cand] = []
         self.entities: dict[str, Entity] = {}
-        self.mention_key: dict[tuple[int, int], str] = {}
+        self.mention_key: MentionIndex = MentionIndex()
+        self._index: tuple[int, list[int], list[tuple[int, int, str]]] = (-1, [], [])
         self.relations: list[Relation] = []
         self.year: int | None = None
         self.is_factsheet = genres.is_factsheet(self.text)
@@ -131,6 +156,22 @@ class DocumentExtractor:
         if i >= 0 and pos < self.sentences[i].span.end:
             return self.sentences[i]
         return None
+
+    def _sorted_mentions(self) -> tuple[list[int], list[tuple[int, int, str]]]:
+        if self._index[0] != self.mention_key.version:
+            rows = sorted((a, b, k) for (a, b), k in self.mention_key.items())
+            self._index = (self.mention_key.version, [r[0] for r in rows], rows)
+        return self._index[1], self._index[2]
+
+    def mentions_between(self, start: int, end: int) -> list[tuple[int, int, str]]:
+        """Mentions (start, end, entity key) of live entities beginning in [start, end), in text order."""
+        starts, rows = self._sorted_mentions()
+        lo, hi = bisect.bisect_left(starts, start), bisect.bisect_left(starts, end)
+        return [r for r in rows[lo:hi] if r[2] in self.entities]
+
+    def mentions_covering(self, pos: int) -> list[tuple[int, int, str]]:
+        """Mentions of live entities whose span holds the character offset `pos`."""
+        return [r for r in self.mentions_between(pos - _LONGEST_MENTION, pos + 1) if r[0] <= pos < r[1]]
 
     def add_relation(
         self,
@@ -396,17 +437,22 @@ class DocumentExtractor:
                 key = c.text.strip()
                 if key not in seen or rank(c) > rank(seen[key]):
                     seen[key] = c
-        originals = [x for x in self.cands if x.prio >= 60]
+        originals = sorted((x for x in self.cands if x.prio >= 60), key=lambda x: x.start)
+        o_starts = [x.start for x in originals]
+        have = {(x.start, x.end, x.type) for x in self.cands}
         for name, c in seen.items():
             ignore_case = c.type == "Organisation" and not any(ch.isupper() for ch in name)
             for m_start, m_end in word_spans(self.text, name, ignore_case=ignore_case):
+                near = originals[bisect.bisect_left(o_starts, m_start - _LONGEST_MENTION) : bisect.bisect_right(
+                    o_starts, m_start)]
                 inside = any(
                     x.start <= m_start and m_end <= x.end and (x.end - x.start) > len(name) and x.type != c.type
-                    for x in originals
+                    for x in near
                 )
                 if inside:
                     continue
-                if not any(x.start == m_start and x.end == m_end and x.type == c.type for x in self.cands):
+                if (m_start, m_end, c.type) not in have:
+                    have.add((m_start, m_end, c.type))
                     self.cands.append(
                         Cand(
                             m_start,
@@ -480,11 +526,16 @@ class DocumentExtractor:
         ]
         order = sorted(self.cands, key=lambda c: (-c.prio, -(c.end - c.start), c.start))
         taken: list[Cand] = []
+        starts: list[int] = []  # taken spans never overlap, so in start order they are in end order too
+        ends: list[int] = []
         for c in order:
             if c.end <= c.start:
                 continue
-            if any(c.start < t.end and t.start < c.end for t in taken):
-                continue
+            i = bisect.bisect_left(starts, c.end)  # spans starting before c ends
+            if i and ends[i - 1] > c.start:
+                continue  # the last of them reaches into c
+            starts.insert(i, c.start)
+            ends.insert(i, c.end)
             taken.append(c)
         self.selected = sorted(taken, key=lambda c: c.start)
 

@@ -7,6 +7,7 @@ expression over that form, so a rule reads like the sentence pattern it covers.
 
 from __future__ import annotations
 
+import bisect
 import re
 from typing import TYPE_CHECKING, Any
 
@@ -74,14 +75,16 @@ class RelationRules:
 
     def _mask(self) -> None:
         ex = self.ex
+        starts = [c.start for c in ex.selected]  # selected is in text order
         for s in ex.sentences:
             keys: list[str] = []
             spans: list[tuple[int, int]] = []
             self.slot_spans[s.span.start] = spans
             parts: list[str] = []
             pos = s.span.start
-            for c in ex.selected:
-                if c.start < s.span.start or c.end > s.span.end:
+            lo, hi = bisect.bisect_left(starts, s.span.start), bisect.bisect_left(starts, s.span.end)
+            for c in ex.selected[lo:hi]:
+                if c.end > s.span.end:
                     continue
                 key = ex.mention_key.get((c.start, c.end))
                 if key is None or key not in ex.entities:
