@@ -20,6 +20,7 @@ from rdflib.term import Node
 from kg.errors import QueryError, ReadOnlyError, StoreError, StoreLockedError
 from kg.namespaces import PREFIXES, Minter
 from kg.settings import Settings
+from kg.sparql_guard import check_query
 
 Triple = tuple[Node, Node, Node]
 
@@ -260,6 +261,7 @@ class KGStore:
     ) -> Any:
         if is_update(sparql):
             raise ReadOnlyError("Updates are not allowed here: this endpoint is read-only.")
+        check_query(sparql, self.settings)  # limits and SERVICE, before any parser sees it
         kwargs: dict[str, Any] = {"prefixes": PREFIXES}
         if default_graph_uris:
             kwargs["default_graph"] = [ox.NamedNode(u) for u in default_graph_uris]
