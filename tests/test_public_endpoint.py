@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import json
 import logging
+import multiprocessing
+import os
 import urllib.parse
 from collections.abc import Iterator
 from pathlib import Path
@@ -147,7 +149,9 @@ def test_a_worker_crash_is_503_with_retry_after_and_the_next_query_is_served(
     # The limits off, so that the 20,000-deep query reaches the parser and kills the worker.
     live = start_live(tmp_path, query_workers=1, query_spares=1, query_max_depth=0,
                       query_max_patterns=0)
+    runner = live.app.extensions["kg_runner"]
     try:
+        before = {p.pid for p in multiprocessing.active_children()}
         with caplog.at_level(logging.ERROR, logger="webapp.worker_failures"):
             status, headers, text, _ = request(
                 live, "POST", "/sparql", body=DEEP_PARENS.encode(),
@@ -155,16 +159,22 @@ def test_a_worker_crash_is_503_with_retry_after_and_the_next_query_is_served(
         assert status == 503, text
         assert int(headers["Retry-After"]) >= 1 and "try again" in text
         status, _, text, seconds = sparql_get(live, QUICK)
-        assert status == 200 and seconds < 1.5, (status, seconds)  # the spare took over
+        assert status == 200 and seconds < 1.5, (status, seconds)
+        assert runner.call(_worker_pid) in before  # the spare, loaded before the crash, took over
         logged = "\n".join(r.getMessage() for r in caplog.records)
         assert "sha256" in logged and "((((" not in logged and "FILTER" not in logged
         # The same query again: the input is the cause, so 400 without running it.
         status, _, text, seconds = sparql_get(live, DEEP_PARENS)
         assert status == 400 and "before" in text and seconds < 1.0
-        assert live.app.extensions["kg_runner"].wait_ready(60)
+        assert runner.wait_ready(60)
         assert sparql_get(live, QUICK)[0] == 200
     finally:
         stop_live(live)
+
+
+def _worker_pid(store: object) -> int:
+    """In a worker: its process id."""
+    return os.getpid()
 
 
 def test_kg_query_follows_the_rule_and_allow_service_lifts_it(
@@ -179,3 +189,35 @@ def test_kg_query_follows_the_rule_and_allow_service_lifts_it(
     allowed = CliRunner().invoke(main, ["query", "--allow-service", query])
     assert allowed.exit_code == 0, allowed.output
     assert len(listener.requests) == before + 1
+
+
+def _service_bypassing_the_guard(store: object, url: str) -> str:
+    """In a worker: the engine asked for SERVICE directly, as if the guard had let it through;
+    returns the worker's network namespace and what happened."""
+    namespace = os.readlink("/proc/self/ns/net")
+    try:
+        list(store._store.query(f"SELECT * WHERE {{ SERVICE <{url}> {{ ?s ?p ?o }} }}"))  # type: ignore[attr-defined]
+    except OSError as exc:
+        return f"{namespace} {exc}"
+    return f"{namespace} answered"
+
+
+def test_a_worker_without_allowed_endpoints_has_no_network(tmp_path: Path, listener: Listener) -> None:
+    from webapp_support import build_store
+
+    from kg.query_runner import QueryRunner
+
+    settings, store = build_store(tmp_path / "store")
+    runner = QueryRunner(settings.with_(service_allow=(), query_spares=0), workers=1, timeout=20)
+    try:
+        runner.publish(store)
+        before = listener.connections
+        outcome = runner.call(_service_bypassing_the_guard, listener.url)
+    finally:
+        runner.close()
+        store.close()
+    namespace, _, what = outcome.partition(" ")
+    if namespace == os.readlink("/proc/self/ns/net"):
+        pytest.skip("no unprivileged network namespaces on this machine")
+    assert "unreachable" in what.lower(), what
+    assert listener.connections == before

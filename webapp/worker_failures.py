@@ -14,7 +14,7 @@ import logging
 import threading
 from collections import OrderedDict
 
-from flask import Flask, Response, request
+from flask import Flask, Response, current_app, request
 from werkzeug.exceptions import BadRequest
 
 from kg.query_runner import WorkerCrashError
@@ -25,8 +25,32 @@ log = logging.getLogger(__name__)
 
 RETRY_AFTER = 2
 REMEMBERED = 1000
-_CRASHED: OrderedDict[str, None] = OrderedDict()
-_LOCK = threading.Lock()
+KEY = "kg_crashed_queries"
+
+
+class _Crashed:
+    """The fingerprints of the queries that took a worker down, newest last (one per app)."""
+
+    def __init__(self) -> None:
+        self.keys: OrderedDict[str, None] = OrderedDict()
+        self.lock = threading.Lock()
+
+    def remember(self, key: str) -> bool:
+        """Remember a fingerprint; True when it had crashed a worker before."""
+        with self.lock:
+            seen = key in self.keys
+            self.keys[key] = None
+            self.keys.move_to_end(key)
+            while len(self.keys) > REMEMBERED:
+                self.keys.popitem(last=False)
+        return seen
+
+    def __contains__(self, key: object) -> bool:
+        with self.lock:
+            return key in self.keys
+
+    def __bool__(self) -> bool:
+        return bool(self.keys)
 
 
 def fingerprint() -> str:
@@ -42,21 +66,11 @@ def fingerprint() -> str:
     return hashlib.sha256(subject.encode("utf-8", "surrogatepass")).hexdigest()[:16]
 
 
-def _remember(key: str) -> bool:
-    """Remember a fingerprint that crashed a worker; True when it had crashed one before."""
-    with _LOCK:
-        seen = key in _CRASHED
-        _CRASHED[key] = None
-        _CRASHED.move_to_end(key)
-        while len(_CRASHED) > REMEMBERED:
-            _CRASHED.popitem(last=False)
-    return seen
-
-
 def crash_response(exc: WorkerCrashError) -> Response:
     """The answer to a request whose worker failed: 503 + Retry-After, or 400 for a repeat."""
     key = fingerprint()
-    repeat = _remember(key)
+    crashed = current_app.extensions.setdefault(KEY, _Crashed())
+    repeat = crashed.remember(key)
     log.error("query worker %s on %s %s (query sha256 %s)%s",
               "died" if exc.died else "failed", request.method, request.path, key,
               ", the same query as before" if repeat else "")
@@ -72,14 +86,12 @@ def crash_response(exc: WorkerCrashError) -> Response:
 
 def init_app(app: Flask) -> None:
     """Answer a query that crashed a worker before with 400, before it reaches a worker."""
+    crashed = app.extensions.setdefault(KEY, _Crashed())
 
     @app.before_request
     def _known_crash() -> None:
-        if request.endpoint not in HEAVY_ENDPOINTS or not _CRASHED:
+        if request.endpoint not in HEAVY_ENDPOINTS or not crashed:
             return
-        key = fingerprint()
-        with _LOCK:
-            known = key in _CRASHED
-        if known:
+        if fingerprint() in crashed:
             raise BadRequest("This query made a query worker fail before: it is not run again. "
                              "Simplify it (less nesting, fewer patterns).")
