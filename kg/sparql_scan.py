@@ -8,9 +8,11 @@ taken for brackets, separators or keywords.
 The scanner errs on the side of code. Where the text is not SPARQL (an unterminated string, a
 stray quote) the rest is still scanned as code, and such a query fails in the parser anyway.
 The one real ambiguity of SPARQL's lexis is ``<``: an IRI's start or "less than". Inside
-parentheses, right after an operand, both readings exist; when the IRI reading would hide a
-``#`` or a quote (a comment or a string in the other reading), the token is marked
-``ambiguous`` so that the guard can refuse the query rather than guess.
+parentheses, right after an operand, both readings exist. Read as "less than", such a token
+could hide code from the scanner only if it closed the expression (a ``)``) and commented out
+its own ``>`` (a ``#``): such a token is marked ``ambiguous`` so that the guard can refuse the
+query rather than guess. (VALUES rows and collections, where IRIs follow terms inside
+parentheses, hold no ``)`` in their IRIs in practice.)
 """
 
 from __future__ import annotations
@@ -88,7 +90,7 @@ def tokens(sparql: str) -> Iterator[Token]:
         ambiguous = False
         if (kind == "iri" and parens > 0 and previous is not None
                 and (previous.kind in _OPERAND_KINDS or previous.text in (")", "]"))
-                and ("#" in text or "'" in text)):
+                and "#" in text and ")" in text):
             ambiguous = True
         token = Token(kind, text, m.start(), depth, parens, braces, ambiguous)
         if kind == "punct":
