@@ -9,10 +9,12 @@ from pathlib import Path
 
 import pytest
 from conftest import REPO
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from kg.service_policy import endpoint_allowed, is_special_host, parse_allow_list
 from kg.settings import Settings, load_settings
-from kg.sparql_guard import QueryRefusedError, check_query
+from kg.sparql_guard import QueryRefusedError, _check_by_scan, _clearly_within, check_query
 from kg.sparql_scan import tokens
 
 LOOP = "http://127.0.0.1:8890/sparql"
@@ -162,3 +164,12 @@ def test_the_scanner_keeps_strings_iris_and_comments_whole() -> None:
     kinds = [(t.kind, t.text) for t in tokens('?s <a#b> "x\\"y" # c\n 1.5 ex:a.b.')]
     assert kinds == [("var", "?s"), ("iri", "<a#b>"), ("string", '"x\\"y"'), ("comment", "# c"),
                      ("number", "1.5"), ("name", "ex:a.b"), ("punct", ".")]
+
+
+@settings(max_examples=400, derandomize=True, database=None, deadline=None)
+@given(st.lists(st.sampled_from(list("({[<>]})!.;,/|&+-*#\"' ?xa:") + ["SERVICE", "<urn:a>", "\n"]),
+                max_size=60).map("".join))
+def test_the_fast_path_never_lets_through_what_the_scan_refuses(text: str) -> None:
+    strict = load_settings("/nonexistent").with_(query_max_depth=2, query_max_patterns=3)
+    if _clearly_within(text, 2, 3):
+        _check_by_scan(text, strict, None)  # must not raise
