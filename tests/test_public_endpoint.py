@@ -8,6 +8,7 @@ import json
 import logging
 import multiprocessing
 import os
+import socket
 import subprocess
 import sys
 import urllib.parse
@@ -110,8 +111,12 @@ def test_without_query_workers_the_guard_alone_keeps_service_in(
 def test_a_listed_endpoint_is_called_and_a_scheme_prefix_opens_no_loopback(
         tmp_path: Path, listener: Listener) -> None:
     other = Listener()
+    closed_port = socket.socket()
+    closed_port.bind(("127.0.0.1", 0))
+    down = f"http://127.0.0.1:{closed_port.getsockname()[1]}/sparql"
+    closed_port.close()  # listed, but nothing listens there
     live = start_live(tmp_path, query_workers=1, query_spares=0,
-                      service_allow=(listener.url, "http://"))
+                      service_allow=(listener.url, down, "http://"))
     try:
         before = len(listener.requests)
         status, _, text, _ = sparql_get(live, f"SELECT * WHERE {{ SERVICE <{listener.url}> {{ ?s ?p ?o }} }}")
@@ -125,6 +130,9 @@ def test_a_listed_endpoint_is_called_and_a_scheme_prefix_opens_no_loopback(
         assert status == 400 and "KG_SERVICE_ALLOW" in text
         status, _, text, _ = sparql_get(live, "SELECT * WHERE { SERVICE ?e { ?s ?p ?o } }")
         assert status == 400 and "KG_SERVICE_ALLOW" in text
+        # Listed but down: the engine's error, as a 400 (not a worker failure).
+        status, _, text, _ = sparql_get(live, f"SELECT * WHERE {{ SERVICE <{down}> {{ ?s ?p ?o }} }}")
+        assert status == 400 and "Query failed" in text, text
     finally:
         stop_live(live)
         other.stop()
