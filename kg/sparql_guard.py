@@ -20,6 +20,7 @@ and its setting.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from urllib.parse import urljoin
 
@@ -64,8 +65,8 @@ def _check_by_scan(sparql: str, settings: Settings, prefixes: Mapping[str, str] 
     base: str | None = None
     patterns = 0
     bangs = 0  # a run of `!`, a nesting the brackets do not show
-    pending: list[Token] = []  # the tokens after a SERVICE keyword, until its group opens
-    services: list[list[Token]] = []
+    pending: list[str] | None = None  # what follows a SERVICE keyword, until its group opens
+    services: list[list[str]] = []
     expect: str | None = None  # "prefix" after PREFIX, "base" after BASE
     prefix_name: str | None = None
     for token in tokens(sparql):
@@ -110,16 +111,18 @@ def _check_by_scan(sparql: str, settings: Settings, prefixes: Mapping[str, str] 
             expect = "prefix"
         elif word == "BASE":
             expect = "base"
-        if pending:
+        if pending is not None:
             if text == "{" and token.kind == "punct":
-                services.append(pending)
-                pending = []
-            elif len(pending) < 3:  # the keyword, SILENT, the endpoint
-                pending.append(token)
+                if _readings(pending):
+                    services.append(pending)
+                pending = None
+            elif token.kind in ("name", "var", "iri") and len(pending) < 2:  # SILENT, endpoint
+                pending.append(text)
             else:
-                pending = []
-        if word.startswith("SERVICE"):
-            pending = [token]
+                pending = None
+        rest = _after_service_keyword(token)
+        if rest is not None:
+            pending = [rest] if rest else []
     for call in services:
         _check_service(call, declared, base, settings)
 
@@ -138,30 +141,59 @@ def _clearly_within(sparql: str, max_depth: int, max_patterns: int) -> bool:
     return max_patterns <= 0 or sum(sparql.count(c) for c in _COUNTED) <= max_patterns
 
 
+_SERVICE = re.compile("service", re.IGNORECASE)
+
+
+def _after_service_keyword(token: Token) -> str | None:
+    """The rest of a name token that holds the SERVICE keyword as the engine may read it.
+
+    The engine needs no word boundary after a keyword (``SERVICESILENT<…>`` is SERVICE SILENT)
+    nor before it when a keyword or number ends there (``true.SERVICE<…>``), so the keyword
+    may sit inside a token; only after a colon is it part of a prefixed name.
+    """
+    if token.kind != "name":
+        return None
+    text = decode_escapes(token.text)
+    m = _SERVICE.search(text)
+    if m is None or ":" in text[:m.start()]:
+        return None
+    return text[m.end():]
+
+
+def _readings(parts: list[str]) -> list[str]:
+    """The endpoint tokens a SERVICE call's parts may stand for: after an optional SILENT,
+    one variable, IRI or prefixed name; none when the parts make no SERVICE call."""
+    found = []
+    options = [parts]
+    if parts and parts[0].upper().startswith("SILENT"):
+        options.append([p for p in [parts[0][len("SILENT"):], *parts[1:]] if p])
+    for option in options:
+        if len(option) == 1 and (option[0][0] in "?$<" or ":" in option[0]):
+            found.append(option[0])
+    return found
+
+
 def _iri_value(text: str, base: str | None) -> str:
     """The IRI of an IRI token (escapes decoded, resolved against the base when relative)."""
     value = decode_escapes(text[1:-1])
     return urljoin(base, value) if base and ":" not in value.split("/", 1)[0] else value
 
 
-def _check_service(call: list[Token], prefixes: Mapping[str, str], base: str | None,
+def _check_service(call: list[str], prefixes: Mapping[str, str], base: str | None,
                    settings: Settings) -> None:
-    """Refuse a SERVICE call (keyword, SILENT, endpoint, up to its group) not allowed."""
+    """Refuse a SERVICE call (what follows the keyword, up to its group) not allowed: every
+    endpoint it may stand for must be allowed."""
     allow = settings.service_allow
-    keyword = decode_escapes(call[0].text)
-    rest = keyword[len("SERVICE"):]
-    parts = ([rest] if rest else []) + [t.text for t in call[1:]]
-    if parts and decode_escapes(parts[0]).upper().startswith("SILENT"):
-        parts[0] = parts[0][len("SILENT"):]
-        parts = [p for p in parts if p]
-    where = " ".join(t.text for t in call)[:120]
+    where = ("SERVICE " + " ".join(call))[:120]
     if not allow:
         raise QueryRefusedError(
             f"Federated queries (SERVICE) are off on this endpoint: {where!r} would make the "
             "server send a request elsewhere. An administrator can allow endpoints with "
             "KG_SERVICE_ALLOW.", "KG_SERVICE_ALLOW")
-    endpoint = _endpoint(parts, prefixes, base)
-    if endpoint is None or not endpoint_allowed(endpoint, allow):
+    for reading in _readings(call):
+        endpoint = _endpoint(reading, prefixes, base)
+        if endpoint is not None and endpoint_allowed(endpoint, allow):
+            continue
         shown = endpoint or where
         raise QueryRefusedError(
             f"SERVICE {shown!r} is not allowed on this endpoint: only the endpoints listed in "
@@ -169,11 +201,8 @@ def _check_service(call: list[Token], prefixes: Mapping[str, str], base: str | N
             "or private address unless it is listed by name).", "KG_SERVICE_ALLOW")
 
 
-def _endpoint(parts: list[str], prefixes: Mapping[str, str], base: str | None) -> str | None:
-    """The endpoint IRI of a SERVICE call's tokens; None when it is a variable or unclear."""
-    if len(parts) != 1:
-        return None
-    text = parts[0]
+def _endpoint(text: str, prefixes: Mapping[str, str], base: str | None) -> str | None:
+    """The endpoint IRI a SERVICE call's endpoint token names; None for a variable."""
     if text.startswith("<") and text.endswith(">"):
         return _iri_value(text, base)
     if ":" in text and not text.startswith(("?", "$")):

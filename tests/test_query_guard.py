@@ -51,6 +51,10 @@ FEDERATED = [
     f"SELECT * WHERE {{ FILTER EXISTS {{ SERVICE <{LOOP}> {{ ?s ?p ?o }} }} }}",
     f"SELECT * WHERE {{ SERVICE <http://a.example/> {{ SERVICE <{LOOP}> {{ }} }} }}",
     "SELECT * WHERE { \\u0053ERVICE <http://a.example/> { } }",
+    # The engine reads a keyword glued to what ends before it: `true` `.` SERVICE, 1 SERVICE.
+    f"SELECT * WHERE {{ ?s ?p true.SERVICE<{LOOP}>{{ ?s ?p ?o }} }}",
+    f"SELECT * WHERE {{ ?s ?p trueSERVICE<{LOOP}>{{ ?s ?p ?o }} }}",
+    f"SELECT * WHERE {{ ?s ?p 1.SERVICE<{LOOP}>{{ ?s ?p ?o }} }}",
 ]
 
 
@@ -66,6 +70,9 @@ def test_service_is_refused_by_default_naming_the_setting(plain: Settings, sparq
     "SELECT * WHERE { ?s <http://x.example/SERVICE> ?o } # SERVICE <http://127.0.0.1/> { }",
     "SELECT ?service WHERE { ?service a <http://x.example/Service> }",
     "PREFIX service: <http://x.example/> SELECT * WHERE { ?s service:p service:o . }",
+    "PREFIX ex: <http://x.example/> SELECT * WHERE { ?s ex:hasService ?o OPTIONAL { ?o ?p ?x } }",
+    "PREFIX ex: <http://x.example/> SELECT * WHERE { ?s ex:serviceType ?t . { ?s ?p ?o } }",
+    f"PREFIX ex: <http://x.example/> SELECT * WHERE {{ ?s ?p ex:a.SERVICE<{LOOP}> }}",
     "SELECT * WHERE { ?s ?p ?o FILTER(?o < 3 && ?o > 1) }",
 ])
 def test_service_in_strings_iris_comments_and_names_is_no_service(plain: Settings, sparql: str) -> None:
