@@ -411,10 +411,12 @@ def _query_form(sparql: str) -> str:
               help="Graphs the query sees as its default graph.")
 @click.option("--format", "fmt", type=click.Choice(["table", "json", "csv", "tsv"]),
               default="table", show_default=True, help="Output format.")
+@click.option("--allow-service", is_flag=True,
+              help="Let SERVICE call any endpoint in this run (else KG_SERVICE_ALLOW holds).")
 @click.pass_context
 def query(
     ctx: click.Context, sparql: str | None, query_file: IO[str] | None, name: str | None,
-    params: tuple[str, ...], graphs: str, fmt: str,
+    params: tuple[str, ...], graphs: str, fmt: str, allow_service: bool,
 ) -> None:
     """Run a SPARQL query (argument, -f FILE) or a saved query (--name)."""
     given = sum(x is not None for x in (sparql, query_file, name))
@@ -422,6 +424,8 @@ def query(
         raise click.UsageError("Give exactly one of: a SPARQL text, -f FILE or --name NAME.")
     values = _parse_params(params)
     settings = _settings(ctx)
+    if allow_service:  # a local user querying as themselves (see README, Running it in public)
+        settings = ctx.find_root().obj["settings"] = settings.with_(service_allow=("*",))
     with _store(ctx) as store:
         if name:
             from kg.queries import run_saved

@@ -77,7 +77,17 @@ class ResultTooLargeError(KGError):
 
 
 class WorkerCrashError(KGError):
-    """A query worker died while answering (it has been replaced)."""
+    """A query worker died while answering (it has been replaced), or failed unexpectedly.
+
+    `died` tells the two apart: True when the worker process itself went down.
+    """
+
+    def __init__(self, message: str, died: bool = False) -> None:
+        super().__init__(message)
+        self.died = died
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (type(self), (str(self), self.died))
 
 
 # --------------------------------------------------------------------------- work done in a worker
@@ -236,6 +246,10 @@ def _portable(exc: BaseException) -> tuple[str, Any]:
 
 def _worker_main(conn: Connection, settings: Settings) -> None:
     """A worker's loop: load snapshots, run calls, answer each message in order."""
+    if not settings.service_allow:  # no SERVICE endpoint to call: no network at all
+        from kg.worker_sandbox import isolate_network
+
+        isolate_network()
     _keep_whole_graph_views()
     store = KGStore(settings, in_memory=True)
     while True:
@@ -285,6 +299,7 @@ class _Worker:
         child.close()
         self.conn: Connection = parent
         self.generation: int | None = None
+        self.spare = False  # loaded and waiting to replace a worker that dies
 
     def request(self, message: tuple[Any, ...], timeout: float) -> tuple[str, Any]:
         """Send a message and wait for the answer; TimeoutError when it does not come in time."""
@@ -315,10 +330,13 @@ class QueryRunner:
     ) -> None:
         self.settings = settings
         self.size = max(1, workers if workers is not None else settings.query_workers)
+        self.spares = max(0, settings.query_spares)
         self.timeout = timeout if timeout is not None else settings.query_timeout
         self.queue_wait = queue_wait if queue_wait is not None else settings.queue_wait
         self._ctx = multiprocessing.get_context("spawn")
         self._idle: queue.Queue[_Worker] = queue.Queue()
+        self._spare: queue.Queue[_Worker] = queue.Queue()
+        self._spare_live = 0  # spares started and not promoted or killed
         self._lock = threading.Lock()
         self._live = 0  # workers started and not killed (idle, busy or loading)
         self._ready = 0
@@ -366,6 +384,9 @@ class QueryRunner:
             log.info("snapshot %d written in %.2f s", generation, self.snapshot_seconds)
             for _ in range(self.size - self._live):
                 self._start_worker()
+            for _ in range(self.spares - self._spare_live):
+                self._start_worker(spare=True)
+            self._refresh_spares()
             if wait:
                 self._publishing = True
                 try:
@@ -375,9 +396,30 @@ class QueryRunner:
         return generation
 
     def _stale(self) -> bool:
-        """True while some worker is starting or holds an older snapshot."""
+        """True while some worker (not counting spares) is starting or holds an older snapshot."""
         with self._lock:
-            return len(self._all) < self._live or any(w.generation != self._generation for w in self._all)
+            serving = [w for w in self._all if not w.spare]
+            return len(serving) < self._live or any(w.generation != self._generation for w in serving)
+
+    def _refresh_spares(self) -> None:
+        """Have the waiting spares load the newest snapshot, in the background."""
+
+        def run() -> None:
+            for _ in range(self._spare.qsize()):
+                try:
+                    worker = self._spare.get_nowait()
+                except queue.Empty:
+                    return
+                try:
+                    self._ensure_loaded(worker)
+                except Exception:  # noqa: BLE001 - a spare that cannot load is replaced
+                    log.exception("reloading a spare query worker failed")
+                    self._drop_spare(worker)
+                    self._start_worker(spare=True)
+                else:
+                    self._spare.put(worker)
+
+        threading.Thread(target=run, name="kg-spare-reload", daemon=True).start()
 
     def _refresh_all(self) -> None:
         """Wait until every worker holds the newest snapshot, handing idle ones to be reloaded."""
@@ -417,12 +459,16 @@ class QueryRunner:
         threading.Thread(target=run, name="kg-worker-reload", daemon=True).start()
 
     # -- workers -------------------------------------------------------------
-    def _start_worker(self) -> None:
-        """Start one worker in the background; it joins the idle queue once it has loaded."""
+    def _start_worker(self, *, spare: bool = False) -> None:
+        """Start one worker in the background; it joins the idle queue (or the spares) once it
+        has loaded."""
         with self._lock:
             if self._closed:
                 return
-            self._live += 1
+            if spare:
+                self._spare_live += 1
+            else:
+                self._live += 1
             self._numbers += 1
             number = self._numbers
 
@@ -431,18 +477,22 @@ class QueryRunner:
                 # A worker's store is always its own in-memory copy, never an external endpoint.
                 quiet = self.settings.with_(admin_token=None, sparql_endpoint=None, sparql_update_endpoint=None)
                 worker = _Worker(self._ctx, quiet, number)
+                worker.spare = spare
                 with self._lock:
                     self._all.add(worker)
                 self._ensure_loaded(worker)
             except Exception:  # noqa: BLE001 - logged; the pool shrinks by one
                 log.exception("a query worker could not start")
                 with self._lock:
-                    self._live -= 1
+                    if spare:
+                        self._spare_live -= 1
+                    else:
+                        self._live -= 1
                 return
             if self._closed:
                 worker.kill()
                 return
-            self._idle.put(worker)
+            (self._spare if spare else self._idle).put(worker)
 
         threading.Thread(target=boot, name=f"kg-worker-boot-{number}", daemon=True).start()
 
@@ -464,12 +514,31 @@ class QueryRunner:
         raise WorkerCrashError("snapshots changed faster than a worker could load them")
 
     def _replace(self, worker: _Worker) -> None:
-        """Kill a worker and start another in its place."""
+        """Kill a worker and put a spare in its place at once (a new spare starts), or start a
+        new worker when there is no spare ready."""
         with self._lock:
             self._live -= 1
             self._all.discard(worker)
         worker.kill()
-        self._start_worker()
+        try:
+            spare = self._spare.get_nowait()
+        except queue.Empty:
+            self._start_worker()
+            return
+        with self._lock:
+            spare.spare = False
+            self._spare_live -= 1
+            self._live += 1
+        log.info("spare %s replaces %s", spare.process.name, worker.process.name)
+        self._checkin(spare)
+        self._start_worker(spare=True)
+
+    def _drop_spare(self, worker: _Worker) -> None:
+        """Kill a spare that is out of the spares queue."""
+        with self._lock:
+            self._spare_live -= 1
+            self._all.discard(worker)
+        worker.kill()
 
     def _checkout(self) -> _Worker:
         """An idle worker, waiting for one if needed; RunnerBusyError when none comes in time."""
@@ -503,7 +572,9 @@ class QueryRunner:
             ) from None
         except (EOFError, OSError, pickle.PicklingError, WorkerCrashError) as exc:
             self._replace(worker)
-            raise WorkerCrashError(f"The query worker failed ({exc}); it has been replaced.") from exc
+            died = not isinstance(exc, pickle.PicklingError | WorkerCrashError)
+            raise WorkerCrashError(f"The query worker failed ({type(exc).__name__}); it has been "
+                                   "replaced.", died=died) from exc
         except BaseException:
             self._replace(worker)
             raise
@@ -515,12 +586,13 @@ class QueryRunner:
         raise WorkerCrashError(f"The query failed in its worker: {value}")
 
     def wait_ready(self, timeout: float = 60.0) -> bool:
-        """Block until every worker has loaded the newest snapshot; False on timeout."""
+        """Block until every worker and spare has loaded the newest snapshot; False on timeout."""
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             with self._lock:
-                ready = self._idle.qsize() == self.size and all(
-                    w.generation == self._generation for w in list(self._idle.queue))
+                waiting = list(self._idle.queue) + list(self._spare.queue)
+                ready = (self._idle.qsize() == self.size and self._spare.qsize() >= self.spares
+                         and all(w.generation == self._generation for w in waiting))
             if ready:
                 return True
             time.sleep(0.05)

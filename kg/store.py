@@ -20,6 +20,7 @@ from rdflib.term import Node
 from kg.errors import QueryError, ReadOnlyError, StoreError, StoreLockedError
 from kg.namespaces import PREFIXES, Minter
 from kg.settings import Settings
+from kg.sparql_guard import check_query
 
 Triple = tuple[Node, Node, Node]
 
@@ -260,6 +261,7 @@ class KGStore:
     ) -> Any:
         if is_update(sparql):
             raise ReadOnlyError("Updates are not allowed here: this endpoint is read-only.")
+        check_query(sparql, self.settings)  # limits and SERVICE, before any parser sees it
         kwargs: dict[str, Any] = {"prefixes": PREFIXES}
         if default_graph_uris:
             kwargs["default_graph"] = [ox.NamedNode(u) for u in default_graph_uris]
@@ -298,8 +300,11 @@ class KGStore:
             raise QueryError("Expected a SELECT query.")
         names = [v.value for v in result.variables]
         rows = []
-        for solution in result:
-            rows.append({n: from_ox(solution[n]) for n in names if solution[n] is not None})
+        try:
+            for solution in result:
+                rows.append({n: from_ox(solution[n]) for n in names if solution[n] is not None})
+        except (OSError, RuntimeError, ValueError) as exc:  # raised while evaluating (SERVICE)
+            raise QueryError(f"Query failed: {exc}") from exc
         return names, rows
 
     def ask(self, sparql: str, *, graphs: str = "all", bindings: Mapping[str, Node] | None = None) -> bool:
@@ -340,19 +345,22 @@ class KGStore:
             default_graph_uris=default_graph_uris,
             named_graph_uris=named_graph_uris,
         )
-        if isinstance(result, ox.QueryTriples | TripleResult):
-            fmt = RDF_FORMATS.get(result_format, ox.RdfFormat.TURTLE)
-            if fmt in (ox.RdfFormat.TRIG, ox.RdfFormat.N_QUADS):
-                fmt = ox.RdfFormat.TURTLE
+        try:  # a query is evaluated while it is serialised: its errors come from here too
+            if isinstance(result, ox.QueryTriples | TripleResult):
+                fmt = RDF_FORMATS.get(result_format, ox.RdfFormat.TURTLE)
+                if fmt in (ox.RdfFormat.TRIG, ox.RdfFormat.N_QUADS):
+                    fmt = ox.RdfFormat.TURTLE
+                out = io.BytesIO()
+                if isinstance(result, TripleResult):
+                    ox.serialize(result, out, format=fmt)
+                else:
+                    result.serialize(out, format=fmt)
+                return out.getvalue(), fmt.media_type, "graph"
+            fmt_r = RESULT_FORMATS.get(result_format, ox.QueryResultsFormat.JSON)
             out = io.BytesIO()
-            if isinstance(result, TripleResult):
-                ox.serialize(result, out, format=fmt)
-            else:
-                result.serialize(out, format=fmt)
-            return out.getvalue(), fmt.media_type, "graph"
-        fmt_r = RESULT_FORMATS.get(result_format, ox.QueryResultsFormat.JSON)
-        out = io.BytesIO()
-        result.serialize(out, format=fmt_r)
+            result.serialize(out, format=fmt_r)
+        except (OSError, RuntimeError, ValueError) as exc:
+            raise QueryError(f"Query failed: {exc}") from exc
         kind = "boolean" if isinstance(result, ox.QueryBoolean) else "bindings"
         return out.getvalue(), fmt_r.media_type, kind
 

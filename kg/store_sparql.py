@@ -41,6 +41,7 @@ from rdflib.term import Node
 from kg.errors import QueryError, ReadOnlyError, StoreError
 from kg.namespaces import PREFIXES, Minter
 from kg.settings import Settings
+from kg.sparql_guard import check_query
 from kg.store import RDF_FORMATS, KGStore, Triple, TripleResult, _nt, from_ox, is_update
 
 log = logging.getLogger(__name__)
@@ -482,6 +483,7 @@ class SparqlStore(KGStore):
     ) -> Any:
         if is_update(sparql):
             raise ReadOnlyError("Updates are not allowed here: this endpoint is read-only.")
+        check_query(sparql, self.settings)  # limits and SERVICE, before any parser sees it
         form = query_form(sparql)
         if default_graph_uris:
             default = list(default_graph_uris)

@@ -111,9 +111,10 @@ def create_app(settings: Settings | None = None, store: KGStore | None = None) -
 
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=settings.trust_proxy)  # type: ignore[method-assign]
 
-    from webapp import admin, browse, explore, home, limits, query, sparql
+    from webapp import admin, browse, explore, home, limits, query, sparql, worker_failures
 
     limits.init_app(app, settings)
+    worker_failures.init_app(app)
     app.register_blueprint(admin.bp)
     app.register_blueprint(sparql.bp)
     app.register_blueprint(browse.bp)
@@ -180,8 +181,7 @@ def create_app(settings: Settings | None = None, store: KGStore | None = None) -
 
     @app.errorhandler(WorkerCrashError)
     def _crash(exc: WorkerCrashError) -> Any:
-        log.error("query worker failed on %s %s: %s", request.method, request.path, exc)
-        return error_response(500, "Internal error: the query could not be answered; try again.")
+        return worker_failures.crash_response(exc)  # 503 + Retry-After; 400 for a repeat
 
     @app.errorhandler(Exception)
     def _unexpected(exc: Exception) -> Any:

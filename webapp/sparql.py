@@ -8,6 +8,7 @@ from flask import Blueprint, Response, abort, current_app, request
 
 from kg.errors import QueryError, ReadOnlyError, StoreError
 from kg.query_runner import sparql_result
+from kg.sparql_guard import check_query
 from kg.void import service_description
 from webapp import get_store, run_query
 from webapp.views import RDF_MEDIA, negotiate_rdf
@@ -181,6 +182,8 @@ def endpoint() -> Response:
     fmt = _format_from_params(params.get("format", []) + params.get("output", []), graph_form)
     fmt = fmt or _negotiate(graph_form)
     try:
+        # Before a worker (or a parser) sees it: limits and SERVICE (kg.sparql_guard).
+        check_query(sparql, current_app.config["KG_SETTINGS"])
         body, media, _kind = run_query(
             sparql_result, sparql, fmt, graphs=graphs,
             default_graph_uris=default_graphs or None, named_graph_uris=named_graphs or None,
