@@ -48,7 +48,8 @@ def service_description(store: KGStore, endpoint_url: str) -> Graph:
     g.add((service, SD.endpoint, service))
     g.add((service, SD.supportedLanguage, SD.SPARQL11Query))
     g.add((service, SD.feature, SD.UnionDefaultGraph))
-    g.add((service, SD.feature, SD.BasicFederatedQuery))
+    if getattr(getattr(store, "settings", None), "service_allow", ()):
+        g.add((service, SD.feature, SD.BasicFederatedQuery))  # only to the endpoints KG_SERVICE_ALLOW lists
     for name in RESULT_FORMATS:
         g.add((service, SD.resultFormat, FORMATS[name]))
     g.add((service, RDFS.comment, Literal(
