@@ -69,6 +69,8 @@ def test_service_description(server: LiveServer) -> None:
     assert (URIRef(server.url + "/sparql"), URIRef(sd + "supportedLanguage"),
             URIRef(sd + "SPARQL11Query")) in g
     assert URIRef(BASE + "graph/inferred") in set(g.objects(None, URIRef(sd + "name")))
+    # SERVICE is refused unless KG_SERVICE_ALLOW lists endpoints: no federated-query feature claimed
+    assert URIRef(sd + "BasicFederatedQuery") not in set(g.objects(None, URIRef(sd + "feature")))
 
 
 def test_select_json_xml_csv_tsv(server: LiveServer) -> None:
