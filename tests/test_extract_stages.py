@@ -296,3 +296,15 @@ def test_demonyms_place_organisations(extract):
     assert ("KORVAx", "hasPartner", "World Youth Circle") in rels
     assert ("Academy of Tomorrow", "locatedIn", "Russia") in rels
     assert ("Halden Helps", "locatedIn", "Greece") in rels
+
+
+@pytest.mark.slow
+def test_organisation_names_lose_time_words_roles_and_people(extract):
+    text = (
+        "The Halden Foundation on Thursday presented its work. The Interior Ministry State Secretary "
+        "Mara Velkova said she was pleased.\n• Livia Brant & Tomas Redan, Brisk Labs Association\n"
+    )
+    _, names, _ = extract(text)
+    assert "Halden Foundation" in names and "Halden Foundation on Thursday" not in names
+    assert not any("Velkova" in n and e.type == "Organisation" for n, e in names.items())
+    assert not any("&" in n and e.type == "Organisation" for n, e in names.items())

@@ -147,7 +147,8 @@ class PartnerStage:
                 continue
             parts = [re.split(r"\s+(?:and|&)\s+", n, maxsplit=1) for n in e.all_names()]
             if parts and all(len(p) == 2 and fold(p[0]) in orgs and any(
-                    orgs.get(f) not in (None, e.key) for f in (fold(p[1]), fold(p[1].split()[0]))) for p in parts):
+                    key not in (None, e.key) and (name == fold(p[1]) or name.startswith(fold(p[1]) + " "))
+                    for name, key in orgs.items()) for p in parts):
                 ex.entities.pop(e.key)
                 for pos, key in list(ex.mention_key.items()):
                     if key == e.key:

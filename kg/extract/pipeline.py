@@ -345,8 +345,10 @@ class DocumentExtractor:
                 continue
             if mentions.EVENT_LINE_WORD.search(head):
                 continue  # "Final Conference in X": an event, read by the event stage
-            if person_name(re.split(r"\s+(?:&|and)\s+", head)[0]) and ROLE_WORDS_RE.search(item[len(head) :]):
-                continue  # "Name, Director, Org": a speaker line, read by the people stage
+            pair = re.split(r"\s+(?:&|and)\s+", head)
+            if person_name(pair[0]) and (ROLE_WORDS_RE.search(item[len(head) :]) or (
+                    len(pair) == 2 and person_name(pair[1]))):
+                continue  # "Name, Director, Org", "Name & Name, Org": a speaker line, read by the people stage
             if not (head[0].isupper() or head[0].isdigit()):
                 continue
             if len(head.split()) > 8 or not re.search(r"[A-Z]", head):
@@ -778,14 +780,35 @@ _LEADING_ROLE = re.compile(
 )
 
 
+_TIME_TAIL = re.compile(
+    r"\s+(?:on|last|next|this)\s+(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday|week|month|year)\b.*$"
+)
+
+
 def _strip_leading_roles(cands: list[Cand]) -> None:
-    """ "Director of the X Foundation" names a role in X: the organisation's mention starts at X."""
+    """ "Director of the X Foundation" names a role in X: the organisation's mention starts at X;
+    "X on Thursday" is X; "X State Secretary Name" is X (the person and the role are not in its name)."""
+    people = sorted((c.start, c.end) for c in cands if c.type == "Person")
     for c in cands:
-        if c.type == "Organisation":
-            m = _LEADING_ROLE.match(c.text)
-            if m and c.end - c.start > m.end():
-                c.start += m.end()
-                c.text = c.text[m.end() :]
+        if c.type != "Organisation":
+            continue
+        m = _LEADING_ROLE.match(c.text)
+        if m and c.end - c.start > m.end():
+            c.start += m.end()
+            c.text = c.text[m.end() :]
+        tail = _TIME_TAIL.search(c.text)
+        if tail and tail.start() > 2:
+            c.text = c.text[: tail.start()]
+            c.end = c.start + len(c.text)
+        inside = [p for p in people if c.start < p[0] and p[1] <= c.end]
+        if inside:
+            cut = inside[0][0] - c.start
+            role = re.search(r"(?:\s+[A-Z][a-z]+){0,3}\s+(?:State\s+)?(?:Secretary|Minister|Director|President|Mayor|"
+                             r"Head|Chair\w*|Coordinator|Manager|Officer|Spokes\w+)\s*$", c.text[:cut])
+            cut = role.start() if role else 0  # only a role before the name shows it is a person's
+            if cut > 2:
+                c.text = c.text[:cut].rstrip(" ,")
+                c.end = c.start + len(c.text)
 
 
 _OPEN_QUOTES = "“„«"
