@@ -34,7 +34,7 @@ from kg.errors import StoreError
 from kg.settings import Settings
 from kg.store import KGStore
 
-__all__ = ["Checkpoints", "ReaderLock", "open_latest", "serving_dir"]
+__all__ = ["Checkpoints", "ReaderLock", "describe", "open_latest", "serving_dir"]
 
 log = logging.getLogger(__name__)
 
@@ -110,7 +110,7 @@ class Checkpoints:
         finally:
             self._writing = None
         pointer = self.dir / f".{POINTER}.{os.getpid()}"
-        pointer.write_text(path.name, encoding="utf-8")
+        pointer.write_text(f"{path.name}\n{os.getpid()}\n", encoding="utf-8")
         pointer.replace(self.dir / POINTER)
         self.generation, self.current = generation, path
         self.seconds = round(time.perf_counter() - start, 3)
@@ -153,7 +153,7 @@ class Checkpoints:
                 handle.close()
         if not keep_current:
             pointer = self.dir / POINTER
-            if pointer.exists() and not (self.dir / pointer.read_text(encoding="utf-8").strip()).is_dir():
+            if pointer.exists() and not (self.dir / _read_pointer(pointer)[0]).is_dir():
                 pointer.unlink(missing_ok=True)
         return deleted
 
@@ -171,16 +171,43 @@ class Checkpoints:
             pass
 
 
+def _read_pointer(pointer: Path) -> tuple[str, int | None]:
+    """The checkpoint's name and the publisher's process id written in a `current` file."""
+    lines = pointer.read_text(encoding="utf-8").split()
+    pid = int(lines[1]) if len(lines) > 1 and lines[1].isdigit() else None
+    return (lines[0] if lines else ""), pid
+
+
+def _alive(pid: int | None) -> bool:
+    if pid is None:
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def describe(store: KGStore) -> str:
+    """Which checkpoint a store opened by `open_latest` is, and how old, for a message."""
+    path = Path(str(store.path))
+    age = max(0.0, time.time() - path.stat().st_mtime)
+    return f"its newest checkpoint ({path.name}, published {age:.0f} s ago)"
+
+
 def open_latest(settings: Settings, *, attempts: int = 5) -> KGStore | None:
     """The newest checkpoint a running `kg serve` published for the settings' store, opened
-    read-only and locked until the store is closed; None when there is none."""
+    read-only and locked until the store is closed; None when there is none (or the process
+    that published it is gone)."""
     folder = serving_dir(settings.store_path)
     for _ in range(attempts):
         try:
-            name = (folder / POINTER).read_text(encoding="utf-8").strip()
+            name, pid = _read_pointer(folder / POINTER)
         except FileNotFoundError:
             return None
-        if not name.startswith(PREFIX):
+        if not name.startswith(PREFIX) or not _alive(pid):
             return None
         lock = ReaderLock(folder / name)
         if not lock.acquire():

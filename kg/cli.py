@@ -123,11 +123,28 @@ def _settings(ctx: click.Context) -> Settings:
 
 
 @contextmanager
-def _store(ctx: click.Context) -> Iterator[KGStore]:
-    """Open the store for one command and close it afterwards."""
+def _store(ctx: click.Context, *, read: bool = False) -> Iterator[KGStore]:
+    """Open the store for one command and close it afterwards.
+
+    With `read` (a command that only reads), a store that a running `kg serve` holds is read
+    through the newest checkpoint the server published, read-only; a line on stderr says so.
+    """
+    from kg.errors import StoreLockedError
     from kg.store import open_store
 
-    store = open_store(_settings(ctx))
+    settings = _settings(ctx)
+    try:
+        store = open_store(settings)
+    except StoreLockedError:
+        if not read:
+            raise
+        from kg.checkpoints import describe, open_latest
+
+        store = open_latest(settings)
+        if store is None:
+            raise
+        click.echo(f"kg: {settings.store_path} is in use by a running `kg serve`; reading "
+                   f"{describe(store)} (read-only).", err=True)
     try:
         yield store
     finally:
@@ -411,7 +428,7 @@ def query(
         raise click.UsageError("Give exactly one of: a SPARQL text, -f FILE or --name NAME.")
     values = _parse_params(params)
     settings = _settings(ctx)
-    with _store(ctx) as store:
+    with _store(ctx, read=True) as store:
         if name:
             from kg.queries import run_saved
 
@@ -479,7 +496,7 @@ def list_saved_queries(fmt: str) -> None:
 def export(ctx: click.Context, fmt: str | None, selector: str, output: Path | None) -> None:
     """Write graphs of the store as RDF."""
     fmt = fmt or (SUFFIX_FORMATS.get(output.suffix.lower()) if output else None) or "nquads"
-    with _store(ctx) as store:
+    with _store(ctx, read=True) as store:
         if output is None:
             buffer = io.BytesIO()
             store.export(buffer, fmt, selector)
@@ -535,7 +552,7 @@ def store_stats(store: KGStore) -> dict[str, Any]:
 def stats(ctx: click.Context, fmt: str) -> None:
     """Triples per graph, resources by type, and the documents in the store."""
     settings = _settings(ctx)
-    with _store(ctx) as store:
+    with _store(ctx, read=True) as store:
         data = store_stats(store)
     if fmt == "json":
         click.echo(_json(data))
@@ -565,7 +582,7 @@ def validate(ctx: click.Context) -> None:
     """Check the asserted graphs against the SHACL shapes; exit 1 when they do not conform."""
     from kg.validation import validate_graph
 
-    with _store(ctx) as store:
+    with _store(ctx, read=True) as store:
         data = store.graph("documents")
         ontology = store.graph("ontology") if store.has_graph(store.minter.ontology_graph) else None
     conforms, text = validate_graph(data, ontology=ontology)
@@ -593,7 +610,7 @@ def evaluate(
     if documents and not restrict:
         raise click.UsageError("Put --docs before the document names: --docs a.txt b.txt")
     annotation = load_gold(gold)
-    with _store(ctx) as store:
+    with _store(ctx, read=True) as store:
         graph = store.graph("all")
     report = score(annotation, graph, [Path(d).name for d in documents] or None)
     click.echo(_json(report) if fmt == "json" else format_report(report).rstrip("\n"))
@@ -625,7 +642,7 @@ def explain(ctx: click.Context, subject: str, predicate: str, obj: str) -> None:
     from kg.reasoning import format_explanation
 
     settings = _settings(ctx)
-    with _store(ctx) as store:
+    with _store(ctx, read=True) as store:
         s = _term(store, subject, "subject")
         p = _term(store, predicate, "property")
         o = _term(store, obj, "object", literal_ok=True)
@@ -643,7 +660,7 @@ def path(ctx: click.Context, a: str, b: str, fmt: str) -> None:
     """The shortest connection between two resources (IRIs or names)."""
     from kg.analytics import shortest_path
 
-    with _store(ctx) as store:
+    with _store(ctx, read=True) as store:
         result = shortest_path(store, a, b)
     if fmt == "json":
         click.echo(_json(result))
@@ -671,7 +688,7 @@ def peers(ctx: click.Context, city: str, limit: int, fmt: str) -> None:
     """Cities most like CITY by shared projects, partners, programmes, events and themes."""
     from kg.analytics import peer_cities
 
-    with _store(ctx) as store:
+    with _store(ctx, read=True) as store:
         found = peer_cities(store, city, limit)
     if fmt == "json":
         click.echo(_json(found))
