@@ -458,7 +458,8 @@ def run_serve(store_dir: Path, *, repeats: int = 20, skip: set[str] | None = Non
 
 
 def _memory_copy(store: Any, settings: Any) -> Any:
-    """An in-memory KGStore with the same quads (what the server's query workers query)."""
+    """An in-memory KGStore with the same quads (what the server's query workers queried before
+    they read checkpoints on disk), its union of the document graphs included."""
     import tempfile
 
     import pyoxigraph as ox
@@ -475,6 +476,9 @@ def _memory_copy(store: Any, settings: Any) -> Any:
             loader(path)
         else:  # no public bulk load yet: pyoxigraph's own loader
             copy._store.bulk_load(path=str(path), format=ox.RdfFormat.N_QUADS)
+    rebuild = getattr(copy, "rebuild_union", None)
+    if callable(rebuild):  # exports hold the named graphs; queries read the union too
+        rebuild()
     return copy
 
 

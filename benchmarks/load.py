@@ -98,25 +98,25 @@ def build_store(path: Path, n_triples: int, *, reason: bool = True, base: str | 
 
 
 def snapshot_load_seconds(settings: Settings) -> dict[str, float]:
-    """Time writing a snapshot of the store and loading it into an in-memory store (a worker's start)."""
-    from kg.query_runner import _load_snapshot
+    """Time publishing a checkpoint of the store and opening it read-only (a worker's start)."""
+    from kg.checkpoints import Checkpoints
 
-    with tempfile.TemporaryDirectory() as folder:
-        target = Path(folder) / "snapshot.nq"
-        store = KGStore(settings)
+    store = KGStore(settings)
+    try:
+        quads = store.count("all")
+        checkpoints = Checkpoints(store)
         try:
-            quads = store.count("all")
+            _, path = checkpoints.publish(store)
+            written = checkpoints.seconds or 0.0
             start = time.perf_counter()
-            with target.open("wb") as out:
-                store.export(out, "nquads")
-            written = time.perf_counter() - start
+            reader = KGStore(settings.with_(store_path=path), read_only=True)
+            reader.count("inferred")
+            loaded = time.perf_counter() - start
+            reader.close()
         finally:
-            store.close()
-        memory = KGStore(settings, in_memory=True)
-        start = time.perf_counter()
-        _load_snapshot(memory, target)
-        loaded = time.perf_counter() - start
-        memory.close()
+            checkpoints.close()
+    finally:
+        store.close()
     return {"quads": quads, "write_seconds": round(written, 3), "load_seconds": round(loaded, 3)}
 
 

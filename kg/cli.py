@@ -123,11 +123,28 @@ def _settings(ctx: click.Context) -> Settings:
 
 
 @contextmanager
-def _store(ctx: click.Context) -> Iterator[KGStore]:
-    """Open the store for one command and close it afterwards."""
+def _store(ctx: click.Context, *, read: bool = False) -> Iterator[KGStore]:
+    """Open the store for one command and close it afterwards.
+
+    With `read` (a command that only reads), a store that a running `kg serve` holds is read
+    through the newest checkpoint the server published, read-only; a line on stderr says so.
+    """
+    from kg.errors import StoreLockedError
     from kg.store import open_store
 
-    store = open_store(_settings(ctx))
+    settings = _settings(ctx)
+    try:
+        store = open_store(settings)
+    except StoreLockedError:
+        if not read:
+            raise
+        from kg.checkpoints import describe, open_latest
+
+        store = open_latest(settings)
+        if store is None:
+            raise
+        click.echo(f"kg: {settings.store_path} is in use by a running `kg serve`; reading "
+                   f"{describe(store)} (read-only).", err=True)
     try:
         yield store
     finally:
@@ -426,7 +443,7 @@ def query(
     settings = _settings(ctx)
     if allow_service:  # a local user querying as themselves (see README, Running it in public)
         settings = ctx.find_root().obj["settings"] = settings.with_(service_allow=("*",))
-    with _store(ctx) as store:
+    with _store(ctx, read=True) as store:
         if name:
             from kg.queries import run_saved
 
@@ -494,7 +511,7 @@ def list_saved_queries(fmt: str) -> None:
 def export(ctx: click.Context, fmt: str | None, selector: str, output: Path | None) -> None:
     """Write graphs of the store as RDF."""
     fmt = fmt or (SUFFIX_FORMATS.get(output.suffix.lower()) if output else None) or "nquads"
-    with _store(ctx) as store:
+    with _store(ctx, read=True) as store:
         if output is None:
             buffer = io.BytesIO()
             store.export(buffer, fmt, selector)
@@ -555,7 +572,7 @@ def store_stats(store: KGStore) -> dict[str, Any]:
 def stats(ctx: click.Context, fmt: str) -> None:
     """Triples per graph, resources by type, and the documents in the store."""
     settings = _settings(ctx)
-    with _store(ctx) as store:
+    with _store(ctx, read=True) as store:
         data = store_stats(store)
     if fmt == "json":
         click.echo(_json(data))
@@ -592,7 +609,7 @@ def validate(ctx: click.Context) -> None:
     """Check the asserted graphs against the SHACL shapes; exit 1 when they do not conform."""
     from kg.validation import validate_graph
 
-    with _store(ctx) as store:
+    with _store(ctx, read=True) as store:
         data = store.graph("documents")
         ontology = store.graph("ontology") if store.has_graph(store.minter.ontology_graph) else None
     conforms, text = validate_graph(data, ontology=ontology)
@@ -624,7 +641,7 @@ def evaluate(
     if documents and not restrict:
         raise click.UsageError("Put --docs before the document names: --docs a.txt b.txt")
     annotation = load_gold(gold)
-    with _store(ctx) as store:
+    with _store(ctx, read=True) as store:
         graph = store.graph("all")
     docs = [Path(d).name for d in documents] or None
     if explain_misses:
@@ -665,7 +682,7 @@ def explain(ctx: click.Context, subject: str, predicate: str, obj: str) -> None:
     from kg.reasoning import explanation_iris, format_explanation
 
     settings = _settings(ctx)
-    with _store(ctx) as store:
+    with _store(ctx, read=True) as store:
         s = _term(store, subject, "subject")
         p = _term(store, predicate, "property")
         o = _term(store, obj, "object", literal_ok=True)
@@ -686,7 +703,7 @@ def path(ctx: click.Context, a: str, b: str, fmt: str) -> None:
 
     from kg.analytics import shortest_path
 
-    with _store(ctx) as store:
+    with _store(ctx, read=True) as store:
         result = shortest_path(store, a, b)
     if fmt == "json":
         click.echo(_json(result))
@@ -724,7 +741,7 @@ def peers(ctx: click.Context, city: str, limit: int, fmt: str) -> None:
 
     from kg.analytics import peer_cities
 
-    with _store(ctx) as store:
+    with _store(ctx, read=True) as store:
         found = peer_cities(store, city, limit)
     if fmt == "json":
         click.echo(_json(found))

@@ -1,11 +1,13 @@
-"""Queries with a deadline: a pool of worker processes, each querying an in-memory copy of the store.
+"""Queries with a deadline: a pool of worker processes, each reading a checkpoint of the store on disk.
 
 pyoxigraph cannot cancel a query that is running, so the server never runs a user's query in its
-own process. It writes a snapshot of the store (N-Quads, through ``KGStore.export``) and each
-worker loads it into an in-memory ``KGStore``; a query is sent to an idle worker with a deadline,
-and a worker that misses it is killed and replaced. After a write (an admin ingest) the server
-publishes a new snapshot and reloads the workers one at a time before the write returns, so a
-query sees the store as it was before or after the write, never in between.
+own process. It publishes a snapshot of the store as a RocksDB checkpoint (``kg.checkpoints``:
+hard links, written in well under a second whatever the store's size) and each worker opens it
+read-only, so serving holds no copy of the store beyond the OS page cache; a query is sent to an
+idle worker with a deadline, and a worker that misses it is killed and replaced. After a write
+(an admin ingest) the server publishes a new checkpoint and switches the workers over one at a
+time before the write returns, so a query sees the store as it was before or after the write,
+never in between. A checkpoint is deleted once no worker (and no `kg` read command) holds it.
 
 `call(func, *args)` runs ``func(store, *args)`` in a worker: any module-level function of the
 core that takes the store first (``sparql_result``, ``kg.queries.run_saved``,
@@ -21,8 +23,6 @@ import logging
 import multiprocessing
 import pickle
 import queue
-import shutil
-import tempfile
 import threading
 import time
 import weakref
@@ -31,6 +31,7 @@ from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any, TypeVar
 
+from kg.checkpoints import Checkpoints, ReaderLock
 from kg.errors import KGError
 from kg.settings import Settings
 from kg.store import KGStore
@@ -50,7 +51,8 @@ log = logging.getLogger(__name__)
 
 T = TypeVar("T")
 
-# Loading a snapshot is not a query: it gets its own, generous deadline.
+# Opening a snapshot (and warming a new worker's whole-graph views) is not a query: it gets its
+# own, generous deadline.
 LOAD_TIMEOUT = 300.0
 # While workers are (re)starting, a request waits at least this long for one.
 STARTUP_WAIT = 30.0
@@ -208,29 +210,18 @@ def _warm(store: KGStore, *, wait: bool) -> None:
         threading.Thread(target=run, name="kg-warm", daemon=True).start()
 
 
-def _load_snapshot(store: KGStore, path: Path) -> None:
-    """Fill an empty in-memory store from an N-Quads snapshot."""
-    loader = getattr(store, "load_snapshot", None)
-    if callable(loader):  # a store backend may offer its own bulk loader
-        loader(path)
-        return
-    inner = getattr(store, "_store", None)
-    if inner is not None and hasattr(inner, "bulk_load"):
-        # Stop-gap until KGStore offers a public bulk load: pyoxigraph's own loader is ~10x
-        # faster than going through rdflib terms and SPARQL updates.
-        import pyoxigraph as ox
-
-        inner.bulk_load(path=str(path), format=ox.RdfFormat.N_QUADS)
-        return
-    from rdflib import Dataset, URIRef
-
-    dataset = Dataset()
-    dataset.parse(str(path), format="nquads")
-    graphs: dict[URIRef, list[Any]] = {}
-    for s, p, o, g in dataset.quads((None, None, None, None)):
-        if g is not None:
-            graphs.setdefault(URIRef(str(getattr(g, "identifier", g))), []).append((s, p, o))
-    store.replace_graphs(graphs)
+def _open_snapshot(settings: Settings, path: Path) -> tuple[KGStore, ReaderLock]:
+    """Open a checkpoint read-only, holding its reader lock; KGError when it is gone."""
+    lock = ReaderLock(path)
+    if not lock.acquire():
+        raise KGError(f"the checkpoint {path.name} is gone")
+    try:
+        store = KGStore(settings.with_(store_path=path), read_only=True)
+    except BaseException:
+        lock.release()
+        raise
+    store.reader_lock = lock
+    return store, lock
 
 
 def _portable(exc: BaseException) -> tuple[str, Any]:
@@ -245,13 +236,13 @@ def _portable(exc: BaseException) -> tuple[str, Any]:
 
 
 def _worker_main(conn: Connection, settings: Settings) -> None:
-    """A worker's loop: load snapshots, run calls, answer each message in order."""
+    """A worker's loop: open snapshots, run calls, answer each message in order."""
     if not settings.service_allow:  # no SERVICE endpoint to call: no network at all
         from kg.worker_sandbox import isolate_network
 
         isolate_network()
     _keep_whole_graph_views()
-    store = KGStore(settings, in_memory=True)
+    store = KGStore(settings, in_memory=True)  # empty until the first snapshot
     while True:
         try:
             message = conn.recv()
@@ -261,8 +252,7 @@ def _worker_main(conn: Connection, settings: Settings) -> None:
         try:
             if op == "load":
                 start = time.perf_counter()
-                fresh = KGStore(settings, in_memory=True)
-                _load_snapshot(fresh, Path(message[1]))
+                fresh, _ = _open_snapshot(settings, Path(message[1]))
                 first = store not in _SNAPSHOTS
                 store.close()
                 store = fresh
@@ -343,7 +333,7 @@ class QueryRunner:
         self._numbers = 0
         self._generation = 0
         self._snapshot: Path | None = None
-        self._dir = Path(tempfile.mkdtemp(prefix="kg-snapshots-"))
+        self._checkpoints: Checkpoints | None = None
         self._closed = False
         self._publishing = False
         self._reloading = 0
@@ -359,29 +349,20 @@ class QueryRunner:
         return self._generation
 
     def publish(self, store: KGStore, *, wait: bool = True) -> int:
-        """Write a snapshot of the store and have every worker load it; returns its number.
+        """Publish a checkpoint of the store and have every worker open it; returns its number.
 
         With `wait`, returns once every worker holds it, so that a query after the return sees
         the new state. Workers are reloaded one at a time; until then the others answer from the
         previous snapshot (the state before the write, which is what a reader may still see
         while the write has not returned).
         """
-        start = time.perf_counter()
         with self._publish_lock:
-            with self._lock:
-                generation = self._generation + 1
-            path = self._dir / f"snapshot-{generation}.nq"
-            part = path.with_suffix(".part")
-            with part.open("wb") as out:
-                store.export(out, "nquads")
-            part.replace(path)
+            if self._checkpoints is None:
+                self._checkpoints = Checkpoints(store)
+            generation, path = self._checkpoints.publish(store)
             with self._lock:
                 self._generation, self._snapshot = generation, path
-                old = sorted(self._dir.glob("snapshot-*.nq"), key=lambda p: int(p.stem.split("-")[1]))
-            for stale in old[:-KEEP_SNAPSHOTS]:
-                stale.unlink(missing_ok=True)
-            self.snapshot_seconds = round(time.perf_counter() - start, 3)
-            log.info("snapshot %d written in %.2f s", generation, self.snapshot_seconds)
+            self.snapshot_seconds = self._checkpoints.seconds
             for _ in range(self.size - self._live):
                 self._start_worker()
             for _ in range(self.spares - self._spare_live):
@@ -393,7 +374,18 @@ class QueryRunner:
                     self._refresh_all()
                 finally:
                     self._publishing = False
+            self._cleanup()
         return generation
+
+    def _cleanup(self) -> None:
+        """Delete the checkpoints no worker (nor any other reader) holds any more."""
+        checkpoints = self._checkpoints
+        if checkpoints is not None and not self._closed:
+            try:
+                for path in checkpoints.cleanup():
+                    log.info("checkpoint %s deleted", path.name)
+            except OSError as exc:  # tried again after the next switch
+                log.warning("deleting old checkpoints failed: %s", exc)
 
     def _stale(self) -> bool:
         """True while some worker (not counting spares) is starting or holds an older snapshot."""
@@ -507,7 +499,9 @@ class QueryRunner:
             if status == "ok":
                 worker.generation = generation
                 self.load_seconds = value
-                log.info("worker %s loaded snapshot %d in %.2f s", worker.process.name, generation, value)
+                log.info("worker %s opened snapshot %d in %.2f s", worker.process.name, generation, value)
+                if not self._publishing:
+                    self._cleanup()
                 return
             if path.exists():
                 raise WorkerCrashError(f"loading a snapshot failed: {value}")
@@ -599,7 +593,7 @@ class QueryRunner:
         return False
 
     def close(self) -> None:
-        """Stop every worker and delete the snapshots."""
+        """Stop every worker and delete the checkpoints."""
         with self._lock:
             self._closed = True
             workers = list(self._all)
@@ -609,4 +603,6 @@ class QueryRunner:
                 worker.kill()
             except OSError:
                 pass
-        shutil.rmtree(self._dir, ignore_errors=True)
+        checkpoints, self._checkpoints = self._checkpoints, None
+        if checkpoints is not None:
+            checkpoints.close()

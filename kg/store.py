@@ -3,6 +3,13 @@
 One named graph per document, one for the ontology, one for inferences; queries
 see the union of the selected graphs as their default graph. Everything outside
 this module sees rdflib terms.
+
+The union of the document graphs is kept, as a set, in the store's own default graph: every
+write of a document graph updates it in the same transaction (a triple leaves it when no
+document graph states it any more). A query without ``GRAPH`` sees that union beside the
+ontology, inferred and other graphs, which state nothing a document states (the reasoner
+keeps asserted facts out of the inferred graph), so it sees each triple once however many
+documents state it; ``GRAPH ?g`` still ranges over the named graphs only.
 """
 
 from __future__ import annotations
@@ -95,6 +102,9 @@ def _nt(term: Node) -> str:
     return str(to_ox(term))
 
 
+DEFAULT_GRAPH = ox.DefaultGraph()
+
+
 class TripleResult(list):  # type: ignore[type-arg]
     """The triples of a CONSTRUCT/DESCRIBE answer that did not come from the embedded store."""
 
@@ -105,16 +115,33 @@ def _data_operation(verb: str, graph: URIRef, triples: Iterable[Triple]) -> str:
     return f"{verb} DATA {{ GRAPH {_nt(graph)} {{\n{body} .\n}} }}" if body else ""
 
 
-class KGStore:
-    """A pyoxigraph store on disk (or in memory when `path` is None) with the product's graphs."""
+def _copy_to_union(graph: URIRef) -> str:
+    """Update operation: add a document graph's triples to the union (the default graph)."""
+    return f"INSERT {{ ?s ?p ?o }} WHERE {{ GRAPH {_nt(graph)} {{ ?s ?p ?o }} }}"
 
-    def __init__(self, settings: Settings, *, in_memory: bool = False) -> None:
+
+class KGStore:
+    """A pyoxigraph store on disk (or in memory when `path` is None) with the product's graphs.
+
+    With `read_only`, the store at the settings' path is opened for reading only (any number of
+    processes may do so, e.g. on a checkpoint; see `checkpoint`) and every write is refused.
+    """
+
+    read_only = False
+    reader_lock: Any = None  # a kg.checkpoints.ReaderLock held while a checkpoint is open
+
+    def __init__(self, settings: Settings, *, in_memory: bool = False, read_only: bool = False) -> None:
         self.settings = settings
         self.minter = Minter(settings.base_iri)
         self.path: Path | None = None if in_memory else Path(settings.store_path)
+        self.read_only = read_only and self.path is not None
         try:
             if self.path is None:
                 self._store = ox.Store()
+            elif self.read_only:
+                if not self.path.is_dir():
+                    raise StoreError(f"No store at {self.path}.")
+                self._store = ox.Store.read_only(str(self.path))
             else:
                 self.path.mkdir(parents=True, exist_ok=True)
                 self._store = ox.Store(str(self.path))
@@ -127,6 +154,67 @@ class KGStore:
                     f"server's admin endpoint."
                 ) from exc
             raise StoreError(f"Cannot open the store at {self.path}: {text}") from exc
+        self._others: list[Any] | None = None  # the named graphs that are not documents' (cached)
+        if not self.read_only:
+            self._ensure_union()
+
+    def checkpoint(self, target: Path) -> None:
+        """Write a consistent, independent copy of the store into the new directory `target`
+        (a RocksDB checkpoint: hard links to the immutable files, so its cost does not grow
+        with the store); open it with ``KGStore(settings, read_only=True)``."""
+        if self.path is None:
+            # An in-memory store (tests): copy it into a new on-disk store.
+            copy = ox.Store(str(target))
+            copy.extend(self._store.quads_for_pattern(None, None, None, None))
+            copy.flush()
+            del copy
+            return
+        try:
+            self._store.backup(str(target))
+        except OSError as exc:
+            raise StoreError(f"Cannot write a checkpoint of the store to {target}: {exc}") from exc
+
+    def _writable(self) -> None:
+        if self.read_only:
+            raise ReadOnlyError(f"The store at {self.path} is open read-only.")
+
+    def _ensure_union(self) -> None:
+        """Fill the union of the document graphs when a store written before it was kept has
+        document graphs and an empty default graph (one transaction)."""
+        if next(self._store.quads_for_pattern(None, None, None, DEFAULT_GRAPH), None) is not None:
+            return
+        if not any(self.minter.is_document_graph(g.value) for g in self._store.named_graphs()
+                   if isinstance(g, ox.NamedNode)):
+            return
+        self.rebuild_union()
+
+    def rebuild_union(self) -> None:
+        """Recompute the union of the document graphs (the default graph) from them, in one
+        transaction."""
+        self._store.update(
+            f"DROP SILENT DEFAULT ; INSERT {{ ?s ?p ?o }} WHERE {{ GRAPH ?g {{ ?s ?p ?o }} "
+            f'FILTER(STRSTARTS(STR(?g), "{self._document_prefix}")) }}')
+
+    @property
+    def _document_prefix(self) -> str:
+        return str(self.minter.document_graph("x"))[:-1]
+
+    def _unlink(self, graph: URIRef) -> str:
+        """Update operation: drop from the union what only the document graph `graph` states."""
+        g = _nt(graph)
+        return (f"DELETE {{ ?s ?p ?o }} WHERE {{ GRAPH {g} {{ ?s ?p ?o }} FILTER NOT EXISTS {{ "
+                f"GRAPH ?h {{ ?s ?p ?o }} FILTER(?h != {g} && "
+                f'STRSTARTS(STR(?h), "{self._document_prefix}")) }} }}')
+
+    def _unlink_triples(self, triples: list[Triple]) -> str:
+        """Update operation: drop from the union the triples no document graph states any more."""
+        rows = " ".join(f"({_nt(s)} {_nt(p)} {_nt(o)})" for s, p, o in triples
+                        if not isinstance(s, BNode) and not isinstance(o, BNode))
+        if not rows:
+            return ""
+        return (f"DELETE {{ ?s ?p ?o }} WHERE {{ VALUES (?s ?p ?o) {{ {rows} }} ?s ?p ?o "
+                f"FILTER NOT EXISTS {{ GRAPH ?h {{ ?s ?p ?o }} "
+                f'FILTER(STRSTARTS(STR(?h), "{self._document_prefix}")) }} }}')
 
     # -- lifecycle ---------------------------------------------------------
     def close(self) -> None:
@@ -134,10 +222,14 @@ class KGStore:
         store = getattr(self, "_store", None)
         if store is not None:
             try:
-                store.flush()
+                if not self.read_only:
+                    store.flush()
             except OSError:
                 pass
             del self._store
+        if self.reader_lock is not None:
+            self.reader_lock.release()
+            self.reader_lock = None
 
     def __enter__(self) -> KGStore:
         return self
@@ -164,14 +256,21 @@ class KGStore:
         transaction: a document and the inferences it changes go in together or not at all."""
         replace = {g: list(t) for g, t in (replace or {}).items()}
         patch = {g: (list(add), list(rm)) for g, (add, rm) in (patch or {}).items()}
+        self._writable()
+        is_document = self.minter.is_document_graph
+        self._others = None
         if not any(self.has_graph(g) for g in replace) and not any(rm for _, rm in patch.values()):
             # Only additions (new graphs, new inferences): one transactional bulk insert of quads,
-            # much cheaper than parsing an update text.
-            quads = [
-                ox.Quad(to_ox(s), to_ox(p), to_ox(o), ox.NamedNode(str(g)))
-                for g, triples in [*replace.items(), *((g, add) for g, (add, _) in patch.items())]
-                for s, p, o in triples
-            ]
+            # much cheaper than parsing an update text. Documents' triples go to the union too.
+            quads = []
+            for g, triples in [*replace.items(), *((g, add) for g, (add, _) in patch.items())]:
+                name = ox.NamedNode(str(g))
+                union = is_document(g)
+                for s, p, o in triples:
+                    s_, p_, o_ = to_ox(s), to_ox(p), to_ox(o)
+                    quads.append(ox.Quad(s_, p_, o_, name))
+                    if union:
+                        quads.append(ox.Quad(s_, p_, o_, DEFAULT_GRAPH))
             try:
                 self._store.extend(quads)
             except (OSError, ValueError) as exc:
@@ -179,11 +278,19 @@ class KGStore:
             return
         parts: list[str] = []
         for graph, triples in replace.items():
+            if is_document(graph):
+                parts.append(self._unlink(graph))
             parts.append(f"DROP SILENT GRAPH {_nt(graph)}")
             parts.append(_data_operation("INSERT", graph, triples))
+            if is_document(graph) and triples:
+                parts.append(_copy_to_union(graph))
         for graph, (add, remove) in patch.items():
             parts.append(_data_operation("DELETE", graph, remove))
             parts.append(_data_operation("INSERT", graph, add))
+            if is_document(graph):
+                if add:
+                    parts.append(_copy_to_union(graph))
+                parts.append(self._unlink_triples(remove))
         parts = [part for part in parts if part]
         if not parts:
             return
@@ -198,17 +305,26 @@ class KGStore:
 
     def remove_graphs(self, graphs: Iterable[URIRef]) -> None:
         """Remove named graphs, all in one transaction."""
-        update = " ;\n".join(f"DROP SILENT GRAPH {_nt(g)}" for g in graphs)
-        if update:
-            self._store.update(update)
+        self._writable()
+        parts = []
+        for g in graphs:
+            if self.minter.is_document_graph(g):
+                parts.append(self._unlink(g))
+            parts.append(f"DROP SILENT GRAPH {_nt(g)}")
+        self._others = None
+        if parts:
+            self._store.update(" ;\n".join(parts))
 
     def clear(self) -> None:
         """Remove everything from the store."""
+        self._writable()
+        self._others = None
         self._store.clear()
 
     def flush(self) -> None:
         """Make writes durable."""
-        self._store.flush()
+        if not self.read_only:
+            self._store.flush()
 
     # -- graphs ------------------------------------------------------------
     def named_graphs(self) -> list[URIRef]:
@@ -249,6 +365,30 @@ class KGStore:
             )
         return [graph]
 
+    def _other_graphs(self) -> list[Any]:
+        """The named graphs that are not documents' (ontology, inferred, analytics, ...), cached
+        until the next write through this object."""
+        if self._others is None:
+            self._others = sorted(
+                (g for g in self._store.named_graphs()
+                 if isinstance(g, ox.NamedNode) and not self.minter.is_document_graph(g.value)),
+                key=lambda g: g.value)
+        return self._others
+
+    def default_graph(self, selector: str = "all") -> list[Any]:
+        """The graphs (pyoxigraph terms) a query over `selector` gets as its default graph: the
+        union of the document graphs is the store's own default graph, so a selector that takes
+        every document names it instead of each document's graph."""
+        m = self.minter
+        if selector in ("all", "", None):
+            return [DEFAULT_GRAPH, *self._other_graphs()]
+        if selector == "documents":
+            return [DEFAULT_GRAPH]
+        if selector == "asserted":
+            return [DEFAULT_GRAPH, ox.NamedNode(str(m.ontology_graph))]
+        selected = self.resolve_graphs(selector) or []
+        return [ox.NamedNode(str(g)) for g in selected]
+
     # -- querying ----------------------------------------------------------
     def _run(
         self,
@@ -266,11 +406,8 @@ class KGStore:
         if default_graph_uris:
             kwargs["default_graph"] = [ox.NamedNode(u) for u in default_graph_uris]
         else:
-            selected = self.resolve_graphs(graphs)
-            if selected is None:
-                kwargs["use_default_graph_as_union"] = True
-            else:
-                kwargs["default_graph"] = [ox.NamedNode(str(g)) for g in selected] or [ox.DefaultGraph()]
+            # Not use_default_graph_as_union: it gives a triple once per graph that states it.
+            kwargs["default_graph"] = self.default_graph(graphs)
         if named_graph_uris:
             kwargs["named_graphs"] = [ox.NamedNode(u) for u in named_graph_uris]
         if bindings:
@@ -367,13 +504,22 @@ class KGStore:
     # -- reading whole graphs ------------------------------------------------
     def quads(self, selector: str = "all") -> Iterator[tuple[Node, Node, Node, URIRef]]:
         """Every quad of the selected graphs, as rdflib terms."""
-        selected = self.resolve_graphs(selector)
-        graphs: list[Any] = [None] if selected is None else [ox.NamedNode(str(g)) for g in selected]
-        for g in graphs:
+        for g in self._named(selector):
+            name = URIRef(g.value)
             for q in self._store.quads_for_pattern(None, None, None, g):
-                if isinstance(q.graph_name, ox.DefaultGraph):
-                    continue
-                yield from_ox(q.subject), from_ox(q.predicate), from_ox(q.object), URIRef(q.graph_name.value)
+                yield from_ox(q.subject), from_ox(q.predicate), from_ox(q.object), name
+
+    def _named(self, selector: str) -> list[Any]:
+        """The named graphs (pyoxigraph terms) of a selector; every named graph for all."""
+        selected = self.resolve_graphs(selector)
+        if selected is None:
+            return [g for g in self._store.named_graphs() if isinstance(g, ox.NamedNode)]
+        return [ox.NamedNode(str(g)) for g in selected]
+
+    def _ox_quads(self, selector: str) -> Iterator[Any]:
+        """Every quad (pyoxigraph terms) of the selected named graphs."""
+        for g in self._named(selector):
+            yield from self._store.quads_for_pattern(None, None, None, g)
 
     def triples(self, selector: str = "all") -> Iterator[Triple]:
         """Every triple of the selected graphs (duplicates across graphs included)."""
@@ -388,34 +534,41 @@ class KGStore:
         return g
 
     def count(self, selector: str = "all") -> int:
-        """Number of quads in the selected graphs."""
+        """Number of quads in the selected named graphs (a triple counts once per graph)."""
         selected = self.resolve_graphs(selector)
         if selected is None:
-            return len(self._store)
-        return sum(1 for g in selected for _ in self._store.quads_for_pattern(None, None, None, ox.NamedNode(str(g))))
+            return len(self._store) - self._count_in(DEFAULT_GRAPH)
+        return sum(self._count_in(ox.NamedNode(str(g))) for g in selected)
+
+    def _count_in(self, graph: Any) -> int:
+        result = self._store.query("SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }", default_graph=graph)
+        return int(next(iter(result))["n"].value)
+
+    def distinct_count(self, selector: str = "all") -> int:
+        """Number of distinct triples a query over `selector` sees in its default graph."""
+        result = self._store.query("SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }",
+                                   default_graph=self.default_graph(selector))
+        return int(next(iter(result))["n"].value)
 
     def export(self, out: IO[bytes], fmt: str = "nquads", selector: str = "all") -> None:
         """Write the selected graphs to a binary stream; triple formats get the union."""
         if fmt not in RDF_FORMATS:
             raise StoreError(f"Unknown format '{fmt}': use one of {', '.join(sorted(RDF_FORMATS))}.")
         rdf_format = RDF_FORMATS[fmt]
-        selected = self.resolve_graphs(selector)
+        self.resolve_graphs(selector)  # an unknown selector fails before anything is written
         if rdf_format.supports_datasets:
-            if selected is None:
-                self._store.dump(out, format=rdf_format, prefixes=PREFIXES)
+            # The named graphs only: the default graph is their union, kept for queries.
+            if rdf_format == ox.RdfFormat.N_QUADS:
+                ox.serialize(self._ox_quads(selector), out, format=rdf_format)
                 return
             tmp = ox.Store()
-            tmp.extend(
-                q for g in selected for q in self._store.quads_for_pattern(None, None, None, ox.NamedNode(str(g)))
-            )
+            tmp.extend(self._ox_quads(selector))
             tmp.dump(out, format=rdf_format, prefixes=PREFIXES)
             return
         tmp = ox.Store()
-        graphs: list[Any] = [None] if selected is None else [ox.NamedNode(str(g)) for g in selected]
         tmp.extend(
-            ox.Quad(q.subject, q.predicate, q.object, ox.DefaultGraph())
-            for g in graphs
-            for q in self._store.quads_for_pattern(None, None, None, g)
+            ox.Quad(q.subject, q.predicate, q.object, DEFAULT_GRAPH)
+            for q in self._ox_quads(selector)
         )
         if rdf_format == ox.RdfFormat.JSON_LD:
             tmp.dump(out, format=rdf_format, from_graph=ox.DefaultGraph())

@@ -30,6 +30,7 @@ T = TypeVar("T")
 
 STORE_KEY = "kg_store"
 RUNNER_KEY = "kg_runner"
+CHECKPOINTS_KEY = "kg_checkpoints"
 WRITE_LOCK_KEY = "kg_write_lock"
 
 # Content-Security-Policy: 'self' only; see _headers for the per-view widening.
@@ -77,9 +78,17 @@ def run_query(func: Callable[..., T], *args: Any, **kwargs: Any) -> T:
 
 
 def store_changed(app: Flask) -> int:
-    """Tell the query workers the store was written: publish a new snapshot; its number."""
+    """Tell the readers the store was written: publish a new checkpoint (the query workers
+    switch to it); its number."""
     runner = app.extensions.get(RUNNER_KEY)
-    return runner.publish(app.extensions[STORE_KEY]) if runner is not None else 0
+    if runner is not None:
+        return runner.publish(app.extensions[STORE_KEY])
+    checkpoints = app.extensions.get(CHECKPOINTS_KEY)
+    if checkpoints is None:
+        return 0
+    generation, _ = checkpoints.publish(app.extensions[STORE_KEY])
+    checkpoints.cleanup()
+    return generation
 
 
 def create_app(settings: Settings | None = None, store: KGStore | None = None) -> Flask:
@@ -106,6 +115,15 @@ def create_app(settings: Settings | None = None, store: KGStore | None = None) -
         runner.publish(app.extensions[STORE_KEY])
         app.extensions[RUNNER_KEY] = runner
         atexit.register(runner.close)
+    elif isinstance(app.extensions[STORE_KEY], KGStore) and getattr(app.extensions[STORE_KEY], "path", None) \
+            and not settings.sparql_endpoint:
+        # No query workers: checkpoints are still published, for the `kg` read commands.
+        from kg.checkpoints import Checkpoints
+
+        checkpoints = Checkpoints(app.extensions[STORE_KEY])
+        checkpoints.publish(app.extensions[STORE_KEY])
+        app.extensions[CHECKPOINTS_KEY] = checkpoints
+        atexit.register(checkpoints.close)
     if settings.trust_proxy > 0:
         from werkzeug.middleware.proxy_fix import ProxyFix
 
@@ -205,4 +223,7 @@ def serve(settings: Settings, host: str = "127.0.0.1", port: int = 8000) -> None
         runner = app.extensions.get(RUNNER_KEY) if app is not None else None
         if runner is not None:
             runner.close()
+        checkpoints = app.extensions.get(CHECKPOINTS_KEY) if app is not None else None
+        if checkpoints is not None:
+            checkpoints.close()
         store.close()
