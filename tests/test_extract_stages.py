@@ -308,3 +308,9 @@ def test_organisation_names_lose_time_words_roles_and_people(extract):
     assert "Halden Foundation" in names and "Halden Foundation on Thursday" not in names
     assert not any("Velkova" in n and e.type == "Organisation" for n, e in names.items())
     assert not any("&" in n and e.type == "Organisation" for n, e in names.items())
+
+
+@pytest.mark.slow
+def test_a_city_office_holder_works_for_its_authority(extract):
+    _, names, rels = extract("The network met in Lyon.\nMara Velkova, integration coordinator of Lyon, opened it.\n")
+    assert ("Mara Velkova", "memberOf", "Municipality of Lyon") in rels

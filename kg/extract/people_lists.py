@@ -16,7 +16,7 @@ from kg.extract.genres import split_list
 from kg.extract.names import clean_name, fold, has_org_word, looks_like_acronym, org_kind
 
 if TYPE_CHECKING:
-    from kg.extract.pipeline import DocumentExtractor
+    from kg.extract.pipeline import DocumentExtractor, Sentence
 
 _NAME = r"(?:[A-ZÀ-Ž][a-zà-ž'’]+(?:-[A-ZÀ-Ž][a-zà-ž'’]+)?)"
 _PARTICLE = r"(?:da|de|di|del|della|van|von|der|le|la|dos|do)"
@@ -104,6 +104,7 @@ class PeopleListStage:
                 m for m in ex.mentions_between(s.span.start, s.span.end)
                 if ex.entities[m[2]].type in ("Person", "Organisation")
             ]
+            self._city_roles(s)
             for i, (a, b, k) in enumerate(marks):
                 if ex.entities[k].type != "Person":
                     continue
@@ -125,6 +126,40 @@ class PeopleListStage:
                         between,
                     ):
                         ex.add_relation(k, "memberOf", prev[2], s, "people:affiliation", 0.6)
+
+    def _city_roles(self, s: Sentence) -> None:
+        """ "Name, integration coordinator of X", "the Mayor of X, Name": a city's office holder
+        works for its local authority."""
+        from kg.extract.partners import PartnerStage
+
+        ex = self.ex
+        marks = [m for m in ex.mentions_between(s.span.start, s.span.end)
+                 if ex.entities[m[2]].type == "Person" or (ex.entities[m[2]].type == "Place"
+                                                         and ex.entities[m[2]].kind == "City")]
+        role = ROLE_WORDS_TEXT
+        for i, (a, b, k) in enumerate(marks):
+            if ex.entities[k].type != "Person":
+                continue
+            city = None
+            nxt = marks[i + 1] if i + 1 < len(marks) else None
+            if nxt is not None and ex.entities[nxt[2]].type == "Place":
+                between = ex.text[b : nxt[0]]
+                if len(between) <= 70 and re.fullmatch(
+                    rf",?\s*(?:the\s+)?(?:[\w'’-]+\s+){{0,4}}?{role}(?:\s+[\w'’-]+){{0,3}}?\s+(?:of|in|at|for|from)\s+"
+                    r"(?:the\s+)?(?:(?:[Cc]ity|[Mm]unicipality|[Tt]own)\s+(?:[Cc]ouncil\s+)?(?:of\s+)?)?",
+                    between,
+                ):
+                    city = nxt
+            prev = marks[i - 1] if i > 0 else None
+            if city is None and prev is not None and ex.entities[prev[2]].type == "Place":
+                before = ex.text[max(s.span.start, prev[0] - 60) : prev[0]]
+                if re.search(rf"{role}\s+(?:of|in)\s+(?:the\s+)?(?:[Cc]ity\s+of\s+)?$", before) and re.fullmatch(
+                        r"\s*,?\s*", ex.text[prev[1] : a]):
+                    city = prev
+            info = ex.entities[city[2]].attrs.get("place") if city is not None else None
+            if info is not None:
+                la = PartnerStage(ex).local_authority(info, city[0], ex.text[city[0] : city[1]])
+                ex.add_relation(k, "memberOf", la, s, "people:city-office", 0.6)
 
     def _page_event(self) -> str | None:
         ex = self.ex
