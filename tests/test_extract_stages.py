@@ -314,3 +314,11 @@ def test_organisation_names_lose_time_words_roles_and_people(extract):
 def test_a_city_office_holder_works_for_its_authority(extract):
     _, names, rels = extract("The network met in Lyon.\nMara Velkova, integration coordinator of Lyon, opened it.\n")
     assert ("Mara Velkova", "memberOf", "Municipality of Lyon") in rels
+
+
+@pytest.mark.slow
+def test_places_with_lower_case_particles_are_places_not_partners(extract):
+    ex, names, _ = extract("The KORVAx partners met in Santiago de Compostela and in Frankfurt am Main.")
+    places = {e.name for e in ex.entities.values() if e.type == "Place"}
+    assert {"Santiago de Compostela", "Frankfurt am Main"} <= places
+    assert not [e for e in ex.entities.values() if e.type == "Organisation"]

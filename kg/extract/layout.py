@@ -174,6 +174,7 @@ def split_item(text: str, start: int, is_place: callable) -> Item:  # type: igno
     and its places (outermost last); `is_place` says whether a string names a place."""
     name = text.strip().rstrip(".;,").lstrip("–—-:• ").strip()
     name = re.sub(r"^(?:[a-z][\w'’]*\s+)+(?=[A-ZÀ-Ž@0-9])", "", name)  # "apart from X": X
+    name = re.sub(r"(?:\s+(?:and|or|&))+$", "", name)  # "A and" before "in B": A
     lead = text.index(name) if name and name in text else 0
     places: list[str] = []
     note = ""

@@ -828,6 +828,11 @@ _NOT_NAME_POS = {"ADJ", "VERB", "ADV", "ADP", "DET", "PRON", "AUX", "CCONJ", "SC
 _PLACE_PREP = re.compile(r"(?:\b(?:in|from|across|at|to|of|near|around|between)\s+(?:the\s+)?|\(\s*)$")
 
 
+# lower-case words inside place names: "Isle of Man", "Santiago de Compostela", "Frankfurt am Main"
+_PLACE_JOINS = {"of", "the", "-", "de", "del", "della", "di", "do", "da", "dos", "das", "nad", "pod", "am", "an",
+                "der", "im", "sur", "sous", "upon", "en", "la", "le", "les"}
+
+
 def find_places(sent: Any, offset: int, lookup_place: Any) -> list[Cand]:
     """Places from GeoNames: capitalised words (up to three) that name a city or a country."""
     out = []
@@ -837,14 +842,14 @@ def find_places(sent: Any, offset: int, lookup_place: Any) -> list[Cand]:
     last_place_end = -10
     caps = [_is_cap(t) for t in toks]
     # words a place name may hold besides capitalised ones ("Isle of Man", "The Hague")
-    joins = [cap or t.text.lower() in ("of", "the", "-") for cap, t in zip(caps, toks, strict=True)]
+    joins = [cap or t.text.lower() in _PLACE_JOINS for cap, t in zip(caps, toks, strict=True)]
     doc_text = sent.doc.text
     for i in range(n):
         if not caps[i]:
             continue
         for k in (3, 2, 1):
             j = i + k
-            if j > n or not all(joins[i:j]):
+            if j > n or not all(joins[i:j]) or not caps[j - 1]:
                 continue
             name = doc_text[toks[i].idx : toks[j - 1].idx + len(toks[j - 1].text)]
             if name.lower() in MONTH_WORDS or name.isupper():

@@ -495,6 +495,8 @@ class PartnerStage:
                     continue
                 if not (item.places or shared or self._entity_named(item.name)):
                     continue
+                if not item.places and self._is_place(item.name):
+                    continue  # "met in A and in B": places, not partners
                 if not item.places:
                     item.places = list(shared)
                 self._partner(item, False, "prose:enumeration")
