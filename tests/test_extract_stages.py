@@ -322,3 +322,10 @@ def test_places_with_lower_case_particles_are_places_not_partners(extract):
     places = {e.name for e in ex.entities.values() if e.type == "Place"}
     assert {"Santiago de Compostela", "Frankfurt am Main"} <= places
     assert not [e for e in ex.entities.values() if e.type == "Organisation"]
+
+
+@pytest.mark.slow
+def test_full_name_with_its_acronym_is_an_organisation(extract):
+    _, names, _ = extract("News\n\nThe meeting was hosted by Vantor Refugee Helpdesk (VRH) in Lyon.")
+    assert names["Vantor Refugee Helpdesk"].type == "Organisation"
+    assert "VRH" in names["Vantor Refugee Helpdesk"].all_names()

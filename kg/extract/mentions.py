@@ -15,6 +15,7 @@ from kg.extract.names import (
     clean_name,
     fold,
     has_org_word,
+    initials_match,
     looks_like_acronym,
     org_kind,
 )
@@ -35,6 +36,7 @@ PRIO = {
     "event_unnamed": 40,
     "spacy_org": 30,
     "learned": 25,
+    "acronym_org": 45,
     "person:context": 62,
     "acronym": 83,
     "project:shape": 66,
@@ -659,6 +661,30 @@ def find_context_orgs(text: str, offset: int, lookup_place: Any = None) -> list[
                         attrs={"city": info, "city_name": name},
                     )
             out.append(cand)
+    return out
+
+
+_ACR_NAME = re.compile(
+    r"(?<![\w@-])(?P<full>[A-ZÀ-Ž][\w'’.&-]*(?:\s+(?:[A-ZÀ-Ž][\w'’.&-]*|of|for|and|the|on|in|de|di|du|des|la|le|el|"
+    r"für|und|voor|van|per|e|y|i)){1,9})\s+\((?P<acr>[A-Z][A-Za-z0-9&.-]{1,11})\)"
+)
+
+
+def find_acronym_orgs(text: str, offset: int) -> list[Cand]:
+    """ "Full Name (ACR)" where the acronym spells the name's initials: a named body, an
+    organisation unless a stronger rule (project, programme, place) claims it."""
+    out = []
+    for m in _ACR_NAME.finditer(text):
+        full, acr = m.group("full"), m.group("acr")
+        lead = re.match(r"(?:The|THE|A|An)\s+", full)
+        shift = lead.end() if lead else 0
+        full = full[shift:]
+        if not looks_like_acronym(acr) or not initials_match(acr, full) or len(full.split()) < 2:
+            continue
+        if re.search(r"(?i)\bproject\b", text[max(0, m.start() - 12) : m.start()] + text[m.end() : m.end() + 10]):
+            continue
+        s = offset + m.start("full") + shift
+        out.append(Cand(s, s + len(full), full, "Organisation", "acronym_org", kind=org_kind(full), conf=0.7))
     return out
 
 

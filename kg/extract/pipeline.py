@@ -233,6 +233,7 @@ class DocumentExtractor:
             cands += mentions.find_local_authorities(text, off, self.place)
             cands += mentions.find_context_orgs(text, off, self.place)
             cands += mentions.find_keyword_orgs(s.sent, off, self.place)
+            cands += mentions.find_acronym_orgs(text, off)
             cands += mentions.find_projects(text, off)
             cands += mentions.find_named_events(text, off)
             cands += mentions.find_event_renames(text, off)
