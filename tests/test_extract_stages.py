@@ -164,6 +164,7 @@ def test_date_forms_of_real_pages(text, first, last):
         ("News\n\nThe meeting reviewed KORVAx’s partners and their pilots in Lyon.", "KORVAx"),
         ("News\n\nThe meeting gathered the sister projects KORVAx, Blen4All and TRIMO in Lyon.", "Blen4All"),
         ("News\n\nThe project “Open Doors - Housing first for newcomers” started in Lyon.", "Open Doors"),
+        ("News\n\nThe Velmor and Trask projects will present their results in Lyon.", "Trask"),
     ],
 )
 def test_project_signals(extract, text, project):

@@ -54,6 +54,10 @@ _PROJECT_LIST = re.compile(
     r"(?i:\bprojects)\s*(?:\(|:|,?\s+(?:such as|like|including|namely|called)\s+|\s+(?=[A-Z@]))"
     r"(?P<list>[A-Z@][^.;()]{2,200})"
 )
+# "A, B and C projects", "the A and B projects"
+_LIST_PROJECTS = re.compile(
+    r"(?P<list>[A-Z@][\w@+&'’-]*(?:,\s+[A-Z@][\w@+&'’-]*)*\s+(?:and|&)\s+[A-Z@][\w@+&'’-]*)\s+(?i:projects)\b"
+)
 # "X's partners", "X’s consortium"
 _POSSESSIVE = re.compile(
     r"(?<![\w@-])(?P<short>[A-Z@][\w@+&-]*[A-Z0-9][\w@+&-]*)['’]s\s+(?:partners?|consortium|partnership|"
@@ -249,6 +253,11 @@ class ProjectStage:
         for m in _POSSESSIVE.finditer(text):
             if _project_like(m.group("short")):
                 self._add(m.group("short"), offset + m.start("short"), None, "project:possessive")
+        for m in _LIST_PROJECTS.finditer(text):
+            for part in re.finditer(r"[A-Z@][\w@+&'’-]*", m.group("list")):
+                name = part.group(0)
+                if _project_like(name) or len(name) >= 4:
+                    self._add(name, offset + m.start("list") + part.start(), None, "project:listed-before")
         for m in _PROJECT_LIST.finditer(text):
             body = m.group("list")
             for part in re.split(r",\s*|\s+and\s+|\s*&\s*", body):
