@@ -330,3 +330,14 @@ def test_full_name_with_its_acronym_is_an_organisation(extract):
     _, names, _ = extract("News\n\nThe meeting was hosted by Vantor Refugee Helpdesk (VRH) in Lyon.")
     assert names["Vantor Refugee Helpdesk"].type == "Organisation"
     assert "VRH" in names["Vantor Refugee Helpdesk"].all_names()
+
+
+@pytest.mark.slow
+def test_a_plural_event_in_several_places_is_one_event_a_place(extract):
+    ex, names, rels = extract(
+        "News\n\nThe KORVAx project will hold two International Meetings in 2023, in Brussels and Lisbon."
+    )
+    brussels, lisbon = names["International Meeting in Brussels"], names["International Meeting in Lisbon"]
+    assert brussels.key != lisbon.key
+    assert (lisbon.name, "locatedIn", "Lisbon") in rels and (lisbon.name, "activityOf", "KORVAx") in rels
+    assert "International Meeting in Brussels" not in lisbon.all_names()

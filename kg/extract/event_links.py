@@ -57,6 +57,7 @@ class EventStage:
         self._bullet_events()
         self._heading_events()
         self._place_lists_under_event_headings()
+        self._plural_events_by_place()
         self._merge_same()
         events = [e for e in ex.entities.values() if e.type == "Event"]
         partners = self._partners()
@@ -71,10 +72,10 @@ class EventStage:
             project = self._project_of(ev, sent)
             if project is not None:
                 pending.append((ev.key, project, sent))
-            city = self._place_after(ev, sent)
-            if city is not None and not any(
-                r.subject == ev.key and r.predicate == "locatedIn" for r in ex.relations
-            ):
+            placed = next((r.object for r in ex.relations if r.subject == ev.key and r.predicate == "locatedIn"
+                           and isinstance(r.object, str) and r.object in ex.entities), None)
+            city = ex.entities[placed] if placed else self._place_after(ev, sent)
+            if city is not None and placed is None:
                 ex.add_relation(ev.key, "locatedIn", city.key, sent, "event:place-in-sentence", 0.7)
             self._hosts_and_guests(ev, sent)
             if project is not None and project == self.project and self._project_meeting(ev):
@@ -253,6 +254,34 @@ class EventStage:
                     ex.add_relation(ev.key, "locatedIn", pkey, sent, "layout:event-line-place", 0.7)
                     break
 
+    def _plural_events_by_place(self) -> None:
+        """ "two International Meetings … in Brussels and Cyprus", "peer learning events in A, B and C":
+        one event per place, named in the singular ("International Meeting in Brussels")."""
+        ex = self.ex
+        for ev in [e for e in ex.entities.values() if e.type == "Event" and e.mentions]:
+            head = re.search(r"(?i)\b(meeting|event|workshop|conference|seminar|webinar|visit|session|training)s\b",
+                             ev.name)
+            if head is None or head.end() < len(ev.name.rstrip()) - 1:
+                continue
+            first = min(ev.mentions, key=lambda m: m.start)
+            sent = ex.sentence_at(first.start)
+            if sent is None:
+                continue
+            places = [(a, b, k) for a, b, k in ex.mentions_between(first.end, sent.span.end)
+                      if ex.entities[k].type == "Place"]
+            if len(places) < 2:
+                continue
+            singular = re.sub(r"^(?:(?:the|two|three|four|five|several|last|next|national|both)\s+)+", "",
+                              ev.name[: head.end() - 1], flags=re.I)
+            for a, b, k in places:
+                where = ex.text[a:b]
+                name = f"{singular} in {where}"
+                new = ex.new_entity(f"Event:{fold(name)}", "Event", name, rule="event:plural-by-place", conf=0.6,
+                                    sentence=sent, start=first.start, end=first.end, by_place=True)
+                ex.add_relation(new.key, "locatedIn", k, sent, "event:plural-by-place", 0.6)
+                if ev.key in ex.entities and ev.key != new.key:
+                    ex.add_relation(new.key, "subEventOf", ev.key, sent, "event:plural-by-place", 0.55)
+
     def _place_lists_under_event_headings(self) -> None:
         """A heading in the plural ("Multiplier Events", "National Workshops") over lines "Place: date"
         announces one event of that kind per line: "Multiplier Event in Place", dated."""
@@ -280,7 +309,7 @@ class EventStage:
                 name = f"{kind} in {m.group('place').strip()}"
                 key = f"Event:{fold(name)}"
                 ev = ex.new_entity(key, "Event", name, rule="layout:event-list", conf=0.6, sentence=sent,
-                                   start=line.start, end=line.start + len(m.group("place")))
+                                   start=line.start, end=line.start + len(m.group("place")), by_place=True)
                 pkey = f"place:{info.geonames_id}"
                 ex.new_entity(pkey, "Place", info.name, kind=info.kind, rule="layout:event-list", place=info)
                 ex.add_relation(ev.key, "locatedIn", pkey, sent, "layout:event-list-place", 0.6)
@@ -384,8 +413,9 @@ class EventStage:
                         ev.names.add(f"{placed}, {item.places[-1]}")
 
     def _core(self, ev: Entity) -> str:
-        """An event's name without the project's name, a leading article or a trailing place."""
-        return self._core_of(ev.name)
+        """An event's name without the project's name, a leading article or a trailing place (kept
+        for one of a series held in several places)."""
+        return fold(ev.name) if ev.attrs.get("by_place") else self._core_of(ev.name)
 
     def _core_of(self, text: str) -> str:
         name = fold(text)
@@ -536,7 +566,8 @@ class EventStage:
                 if len(short_base.split()) <= 3:
                     names.add(f"{where} {short_base}")  # "city tour" in X: "X city tour"
             if pname and fold(pname) not in fold(short_base):
-                names.add(f"{pname} {short_base}")
+                if not ev.attrs.get("by_place"):  # one of a series: only its place tells it apart
+                    names.add(f"{pname} {short_base}")
                 if where:
                     names.add(f"{pname} {short_base} in {where}")
         ev.names |= names
