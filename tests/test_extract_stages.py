@@ -341,3 +341,17 @@ def test_a_plural_event_in_several_places_is_one_event_a_place(extract):
     assert brussels.key != lisbon.key
     assert (lisbon.name, "locatedIn", "Lisbon") in rels and (lisbon.name, "activityOf", "KORVAx") in rels
     assert "International Meeting in Brussels" not in lisbon.all_names()
+
+
+@pytest.mark.slow
+def test_speaker_lines_with_dashes_and_bars(extract):
+    text = (
+        "Webinar on housing, 3 May 2022\n\nSpeakers:\n• Mara Velkova – Director, Halden Foundation\n"
+        "• Tomas Redan | Brisk Labs Association\n• Ana Pereira, Policy Officer, Trask Works\n"
+        "• Velmor Institute, Lyon (France)\n"
+    )
+    _, names, rels = extract(text)
+    assert ("Mara Velkova", "memberOf", "Halden Foundation") in rels
+    assert ("Tomas Redan", "memberOf", "Brisk Labs Association") in rels
+    assert ("Ana Pereira", "memberOf", "Trask Works") in rels and names["Trask Works"].type == "Organisation"
+    assert "Velmor Institute" not in {n for n, e in names.items() if e.type == "Person"}

@@ -169,7 +169,11 @@ class PeopleListStage:
         return min(events, key=lambda e: min(m.start for m in e.mentions)).key
 
     def _speaker_line(self, line: layout.Line, event: str | None) -> None:
-        parts = [p.strip() for p in line.text.split(",")]
+        # "Name, Role, Org", "Name – Role, Org", "Name | Org" (a bracketed remark after the org is no org)
+        body = re.sub(r"\s*\([^()]*\)\s*$", "", line.text)
+        parts = [p.strip() for p in re.split(r",\s*|\s+[–—-]\s+|\s*\|\s*", body) if p.strip()]
+        if any(self.ex.place(p) is not None or re.fullmatch(r"[A-Z]{2,3}", p) for p in parts[1:]):
+            return  # "Name, City (Country)": a partner line, not a speaker
         if len(parts) < 2:
             return
         heads = re.split(r"\s+(?:&|and)\s+", parts[0])
@@ -177,7 +181,9 @@ class PeopleListStage:
         if not all(names):
             return
         org_text = next(
-            (p for p in reversed(parts[1:]) if has_org_word(p) or org_kind(p) or looks_like_acronym(p.split()[0])),
+            (p for p in reversed(parts[1:]) if has_org_word(p) or org_kind(p) or looks_like_acronym(p.split()[0])
+             or (p[:1].isupper() and not ROLE_WORDS_RE.search(p) and len(p.split()) <= 6 and p is parts[-1]
+                 and len(parts) >= 3)),
             None,
         )
         org = None
@@ -200,6 +206,8 @@ class PeopleListStage:
         covering = [k for _a, _b, k in ex.mentions_covering(start)]
         for k in covering:
             ent = ex.entities[k]
+            if ent.type == "Person" and fold(ent.name) == key_name:
+                ent.type, ent.kind = "Organisation", org_kind(name)  # the organisation slot of a speaker line
             if ent.type != "Organisation":
                 continue
             if fold(ent.name) != key_name and fold(ent.name).endswith(key_name):
