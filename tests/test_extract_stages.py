@@ -355,3 +355,37 @@ def test_speaker_lines_with_dashes_and_bars(extract):
     assert ("Tomas Redan", "memberOf", "Brisk Labs Association") in rels
     assert ("Ana Pereira", "memberOf", "Trask Works") in rels and names["Trask Works"].type == "Organisation"
     assert "Velmor Institute" not in {n for n, e in names.items() if e.type == "Person"}
+
+
+ISSUE_PAGE = """ARDEN4ALL – Arden for all newcomers
+
+ARDEN4ALL is a project financed by the Erasmus+ programme. It is implemented by a partnership coordinated by \
+the City of Lyon (France) and involving, along with the Lorne Institute, the City of Ghent (Belgium), the \
+University of Cass (UC) (Italy) and Daro College (Belgium).
+
+The first transnational project meeting took place in Lyon on 4th and 5th March 2021, hosted by the City of \
+Lyon. Partners from Lorne Institute, Daro College and UC took part.
+
+The next meeting will take place in Ghent in June 2021.
+
+Duration: 1st of December 2020 – 30th of November 2022
+"""
+
+
+@pytest.mark.slow
+def test_a_page_written_as_real_pages_are(extract):
+    """The patterns of a real project page in one invented text: partners in prose with a coordinator,
+    two meetings with their places, hosts and participants, the programme and the period."""
+    ex, names, rels = extract(ISSUE_PAGE)
+    project = "ARDEN4ALL"
+    assert (project, "coordinator", "City of Lyon") in rels
+    for org in ("Lorne Institute", "City of Ghent", "University of Cass", "Daro College"):
+        assert (project, "hasPartner", org) in rels
+    assert (project, "fundedBy", "Erasmus+") in rels
+    events = [e for e in ex.entities.values() if e.type == "Event"]
+    assert len(events) == 2
+    first = names["first transnational project meeting"].name
+    assert (first, "organisedBy", "City of Lyon") in rels and (first, "activityOf", project) in rels
+    assert ("Daro College", "participatedIn", first) in rels
+    facts = {(r.predicate, str(r.object)) for r in ex.relations if r.literal and r.subject == names[project].key}
+    assert {("startDate", "2020-12-01"), ("endDate", "2022-11-30")} <= facts

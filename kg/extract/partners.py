@@ -367,7 +367,11 @@ class PartnerStage:
             body_start = text.find(":", start_at)
             body_start = body_start + 1 if body_start >= 0 else start_at
             keys = self._orgs_in(s, cut)
-            lead_keys = self._lead_orgs(s, lead, cut) if lead else set()
+            lead_keys: set[str] = set()
+            for each in lead_cue.finditer(text):  # "implemented by a partnership coordinated by X": X
+                lead_keys |= self._lead_orgs(s, each, cut)
+                if lead_keys:
+                    break
             for key in keys if self.project else ():
                 ex.add_relation(self.project, "hasPartner", key, s, "prose:partners", 0.7)  # type: ignore[arg-type]
             for key in lead_keys if self.project else ():
