@@ -389,3 +389,13 @@ def test_a_page_written_as_real_pages_are(extract):
     assert ("Daro College", "participatedIn", first) in rels
     facts = {(r.predicate, str(r.object)) for r in ex.relations if r.literal and r.subject == names[project].key}
     assert {("startDate", "2020-12-01"), ("endDate", "2022-11-30")} <= facts
+
+
+@pytest.mark.slow
+def test_event_page_fields(extract):
+    text = ("Regional forum on newcomer housing\n\nDate: 12 May 2022\nVenue: Town Hall, Lyon (France)\n"
+            "Organiser: Brisk Labs Association\n\nThe forum gathered 80 participants.\n")
+    ex, names, rels = extract(text)
+    forum = names["Regional forum"]
+    assert (forum.name, "locatedIn", "Lyon") in rels and (forum.name, "organisedBy", "Brisk Labs Association") in rels
+    assert ("date", "2022-05-12") in {(r.predicate, str(r.object)) for r in ex.relations if r.subject == forum.key}

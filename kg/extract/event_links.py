@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING
 
 from kg.extract import layout
 from kg.extract.dates import find_dates
+from kg.extract.genres import split_list
 from kg.extract.names import clean_name, fold
 
 if TYPE_CHECKING:
@@ -84,6 +85,7 @@ class EventStage:
             self._labels(ev, project, city)
         self._hosts_of_anaphors()
         self._subject_hosts()
+        self._event_fields()
         self._activities(pending, partners)
         self._participants_by_cue()
         self._sub_events()
@@ -105,6 +107,48 @@ class EventStage:
             if any(r.subject == ev and r.predicate == "activityOf" for r in ex.relations):
                 continue
             ex.add_relation(ev, "activityOf", project, sent, "event:page-project", 0.7)
+
+    def _event_fields(self) -> None:
+        """An event page's fields ("Date: …", "Venue: …", "Organiser: …", "Speakers: …") describe its
+        first event: date, place, hosts."""
+        from kg.extract.pipeline import event_dates
+        from kg.extract.project_facts import ProjectFacts
+
+        ex = self.ex
+        events = sorted((min(m.start for m in e.mentions), e.key) for e in ex.entities.values()
+                        if e.type == "Event" and e.mentions)
+        if not events:
+            return
+        event = events[0][1]
+        known = {r.predicate for r in ex.relations if r.subject == event}
+        orgs = None
+        for key, value, start in ProjectFacts(ex, None).fields():
+            low = key.lower()
+            sent = ex.sentence_at(start)
+            if sent is None:
+                continue
+            if re.fullmatch(r"(?:event\s+)?(?:date|when|dates)", low) and not known & {"date", "startDate"}:
+                dates = find_dates(value, ex.year)
+                for prop, val, dt in event_dates(dates[0], value) if dates else ():
+                    ex.add_relation(event, prop, val, sent, "event:field-date", 0.7, literal=True, datatype=dt)
+            elif re.fullmatch(r"(?:venue|location|place|where|city)", low) and "locatedIn" not in known:
+                for part in reversed([p.strip() for p in re.split(r",|\(|\)", value) if p.strip()]):
+                    info = ex.place(part)
+                    if info is not None:
+                        pkey = f"place:{info.geonames_id}"
+                        ex.new_entity(pkey, "Place", info.name, kind=info.kind, rule="event:field-place", place=info)
+                        ex.add_relation(event, "locatedIn", pkey, sent, "event:field-place", 0.7)
+                        if info.kind == "City":
+                            break
+            elif re.fullmatch(r"(?:organi[sz]ers?|organi[sz]ed by|hosts?|hosted by|host organi[sz]ation)", low):
+                from kg.extract.partners import PartnerStage
+
+                orgs = orgs or PartnerStage(ex)
+                for off, part in split_list(value):
+                    item = layout.split_item(part, start + off, lambda t: ex.place(t.strip()) is not None)
+                    org = orgs.organisation(item.name, item.start, "event:field-host", placed=bool(item.places))
+                    if org is not None:
+                        ex.add_relation(event, "organisedBy", org, sent, "event:field-host", 0.7)
 
     def _participants_by_cue(self) -> None:
         """Organisations and people in a sentence about who took part ("participants came from A (X),

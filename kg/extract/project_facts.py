@@ -46,7 +46,7 @@ class ProjectFacts:
             return
         ex = self.ex
         have = {r.predicate for r in ex.relations if r.subject == self.project and r.literal}
-        for key, value, start in self._fields():
+        for key, value, start in self.fields():
             sent = ex.sentence_at(start)
             dates = find_dates(value, ex.year)
             if re.fullmatch(_PERIOD_KEYS, key, re.I) and dates and "startDate" not in have:
@@ -84,7 +84,7 @@ class ProjectFacts:
         self.ex.add_relation(self.project, prop, value, sent, f"page:project-{prop}", 0.75,  # type: ignore[arg-type]
                              literal=True, datatype=datatype)
 
-    def _fields(self) -> list[tuple[str, str, int]]:
+    def fields(self) -> list[tuple[str, str, int]]:
         """(key, value, offset) of "Key: value" lines, "[Key: value]" brackets and a key line
         followed by its value line."""
         out = []
