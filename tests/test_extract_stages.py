@@ -399,3 +399,30 @@ def test_event_page_fields(extract):
     forum = names["Regional forum"]
     assert (forum.name, "locatedIn", "Lyon") in rels and (forum.name, "organisedBy", "Brisk Labs Association") in rels
     assert ("date", "2022-05-12") in {(r.predicate, str(r.object)) for r in ex.relations if r.subject == forum.key}
+
+
+NETWORK_PAGE = """WELCOMENET – Welcoming cities network
+
+WELCOMENET is an URBACT Action Planning Network of eight cities working on the reception of newcomers.
+
+Lead partner: Lyon (France)
+
+Partners: Ghent (Belgium), Turin (Italy), Porto (Portugal)
+
+The network held its kick-off meeting in Lyon on 12-13 May 2022. The mayor of Lyon, Mara Velkova, welcomed \
+the partners. A study visit to Porto followed in October 2022.
+"""
+
+
+@pytest.mark.slow
+def test_a_network_of_cities(extract):
+    ex, names, rels = extract(NETWORK_PAGE)
+    projects = {e.name for e in ex.entities.values() if e.type == "Project"}
+    assert projects == {"WELCOMENET"}
+    assert ("WELCOMENET", "fundedBy", "URBACT") in rels
+    assert ("WELCOMENET", "coordinator", "Municipality of Lyon") in rels
+    assert names["Ghent"].type == "Organisation" and ("WELCOMENET", "hasPartner", names["Ghent"].name) in rels
+    assert ("Mara Velkova", "memberOf", "Municipality of Lyon") in rels
+    kickoff, visit = names["kick-off meeting"], names["study visit"]
+    assert (kickoff.name, "locatedIn", "Lyon") in rels and (visit.name, "locatedIn", "Porto") in rels
+    assert (visit.name, "activityOf", "WELCOMENET") in rels

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -1177,11 +1177,23 @@ _EVENTFUL = re.compile(
 )
 
 
+_DETERMINER = re.compile(r"\b(?:[Aa]n?|[Tt]he|[Ii]ts|[Tt]heir|[Oo]ur|[Hh]is|[Hh]er)\s")
+
+
+def _unnamed_matches(text: str) -> Iterator[re.Match[str]]:
+    """Every event noun phrase starting at a determiner, overlapping ones included ("The network held
+    its kick-off meeting": the phrase at "its" too, not only the one at "The")."""
+    for d in _DETERMINER.finditer(text):
+        m = _UNNAMED.match(text, d.start())
+        if m:
+            yield m
+
+
 def find_unnamed_events(text: str, offset: int, has_date: bool) -> list[Cand]:
     """Unnamed events in an eventful context: "a two-day partner meeting", "the fifth online
     peer visit", "guided tours" on a dated line."""
     out = []
-    for m in _UNNAMED.finditer(text):
+    for m in _unnamed_matches(text):
         np_text = m.group("np")
         cat_word = m.group("cat").lower()
         cat = EVENT_WORDS.get(cat_word, "meeting" if "committee" in cat_word else "event")
@@ -1193,7 +1205,8 @@ def find_unnamed_events(text: str, offset: int, has_date: bool) -> list[Cand]:
             continue
         modifiers = words[:-1] if len(cat_word.split()) == 1 else words[: -len(cat_word.split())]
         # a bare definite "the meeting" is an anaphor, not a new event
-        if not modifiers and (not m.group("pp") or not has_date):
+        placed = re.match(r"\s+(?:in|to|at)\s+[A-ZÀ-Ž]", text[m.end() :])  # "a study visit to X", dated
+        if not modifiers and not (has_date and (m.group("pp") or placed)):
             continue
         # "the 1st session of a new edition of the X Talks": part of a named event, not a new one
         follow = text[m.end("np") : m.end("np") + 60]

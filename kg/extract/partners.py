@@ -281,7 +281,13 @@ class PartnerStage:
         name = item.name
         if re.search(r"(?i)\b(?:lead(?:ing)? partner|coordinator|project leader)\b", item.note):
             lead = True
-        org = self.organisation(name, item.start, rule, placed=bool(item.places))
+        city = self._place_info(name) if item.places else None
+        if city is not None and city.kind == "City" and any(
+                (p := self._place_info(q)) is not None and p.kind == "Country" and p.country_code == city.country_code
+                for q in item.places):
+            org = self.local_authority(city, item.start, name)  # "Ghent (Belgium)": the city of that country
+        else:
+            org = self.organisation(name, item.start, rule, placed=bool(item.places))
         if org is None:
             return None
         sent = ex.sentence_at(item.start)

@@ -173,7 +173,7 @@ class ProjectStage:
         partnership", "NAME, a Horizon 2020 project": the name is a project (a funded network or
         partnership is one) funded by that programme."""
         ex = self.ex
-        kinds = r"(?:project|network|partnership|initiative|action|consortium)"
+        kinds = r"(?:project|network|partnership|initiative|consortium)"
         name = r"(?P<name>[“\"]?[A-Z@][\w@+&'’.-]*(?:\s+[A-Z0-9@][\w@+&'’.-]*){0,3}[”\"]?)"
         for (a, b), key in list(ex.mention_key.items()):
             prog = ex.entities.get(key)
