@@ -426,3 +426,24 @@ def test_a_network_of_cities(extract):
     kickoff, visit = names["kick-off meeting"], names["study visit"]
     assert (kickoff.name, "locatedIn", "Lyon") in rels and (visit.name, "locatedIn", "Porto") in rels
     assert (visit.name, "activityOf", "WELCOMENET") in rels
+
+
+CONFERENCE_PAGE = """Cities and newcomers: annual conference in Vienna
+
+On 5 and 6 October 2023 more than 300 representatives of cities, NGOs and EU institutions met in Vienna for \
+the annual Integrating Newcomers Conference, organised by the Velmor Network together with the City of Vienna.
+
+The conference was opened by Mara Velkova, Deputy Mayor of Vienna, and by Tomas Redan, Secretary General of \
+the Velmor Network. Ana Pereira from the Brisk Labs Association moderated the closing session.
+"""
+
+
+@pytest.mark.slow
+def test_a_conference_report(extract):
+    _, names, rels = extract(CONFERENCE_PAGE)
+    conference = names["Integrating Newcomers Conference"].name
+    assert {(conference, "organisedBy", "Velmor Network"), (conference, "organisedBy", "City of Vienna"),
+            (conference, "locatedIn", "Vienna")} <= rels
+    assert {("Mara Velkova", "memberOf", "City of Vienna"), ("Tomas Redan", "memberOf", "Velmor Network"),
+            ("Ana Pereira", "memberOf", "Brisk Labs Association")} <= rels
+    assert {("Mara Velkova", "participatedIn", conference), ("Tomas Redan", "participatedIn", conference)} <= rels

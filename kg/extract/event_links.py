@@ -153,7 +153,8 @@ class EventStage:
         spoke of last (or the next one, when none came before)."""
         ex = self.ex
         cue = re.compile(r"(?i)\b(?:participants?|participation|took part|take part|attended|attendees|"
-                         r"came from|brought together|gathered|delegat\w+|representatives)\b")
+                         r"came from|brought together|gathered|delegat\w+|representatives|opened by|closed by|"
+                         r"moderated|chaired|speakers?|spoke|keynote|presented)\b")
         events = sorted(
             (min(m.start for m in e.mentions), e.key) for e in ex.entities.values() if e.type == "Event" and e.mentions
         )
@@ -372,12 +373,17 @@ class EventStage:
         host_after = layout.cue_regex("host")
         host_active = layout.cue_regex("host_active")
         keys = [(a, b, k) for a, b, k in self._keys_in(sent) if ex.entities[k].type in ("Organisation",)]
-        for a, _, k in keys:
+        host_end = -1
+        for a, b, k in keys:
             rel = a - sent.span.start
             before = text[max(0, rel - 40) : rel]
-            if re.search(rf"(?:{host_after.pattern})\s+(?:the\s+)?$", before, re.I):
+            co_host = host_end >= 0 and re.fullmatch(r"\s*(?:,|and|&|together with|in (?:cooperation|collaboration|"
+                                                     r"partnership) with|with)\s+(?:the\s+)?", text[host_end:rel])
+            if re.search(rf"(?:{host_after.pattern})\s+(?:the\s+)?$", before, re.I) or co_host:
                 ex.add_relation(ev.key, "organisedBy", k, sent, "event:hosted-by", 0.7)
+                host_end = b - sent.span.start  # "organised by A together with B": B organised it too
                 continue
+            host_end = -1
             after = text[rel : rel + 80]
             if re.match(rf"[^,.;]{{0,60}}?\s(?:{host_active.pattern})\b", after, re.I) and rel < 60:
                 ex.add_relation(ev.key, "organisedBy", k, sent, "event:subject-hosted", 0.65)
