@@ -57,6 +57,7 @@ class PartnerStage:
         """Run the stage."""
         self.project = ProjectStage(self.ex).apply()
         self._heading_blocks()  # without a project the lists still name organisations and their places
+        self._name_then_place_lines()
         self._prose_enumerations()
         self._split_joined()
         self._demonym_orgs()
@@ -311,6 +312,30 @@ class PartnerStage:
                 ex.add_relation(f"place:{city.geonames_id}", "locatedIn", f"place:{country.geonames_id}", sent,
                                 rule + "-place", 0.8)
         return org
+
+    def _name_then_place_lines(self) -> None:
+        """A partner directory: a name on one line, its place on the next ("Velmor Institute" /
+        "Lyon, France"). Two such pairs or more make a list of partners."""
+        ex = self.ex
+        lines = layout.lines(ex.text)
+        pairs = []
+        for first, second in zip(lines, lines[1:], strict=False):
+            parts = [p.strip() for p in re.split(r"[,()–—|]|\s-\s", second.text) if p.strip()]
+            if not parts or len(parts) > 3 or not all(self._is_place(p) for p in parts):
+                continue
+            name = first.text.strip()
+            if self._is_place(name) or not self._looks_like_org(name) or first.words > 12:
+                continue
+            from kg.extract.people_lists import person_name
+
+            covering = {ex.entities[k].type for _a, _b, k in ex.mentions_covering(first.start)}
+            if "Person" in covering or (person_name(name) and not has_org_word(name)):
+                continue  # "Mara Velkova" / "Lyon, France": a contact person, not an organisation
+            pairs.append(layout.Item(name, first.start, parts))
+        if len(pairs) < 2:
+            return
+        for item in pairs:
+            self._partner(item, False, "layout:name-place-lines")
 
     # -- blocks ------------------------------------------------------------------------
     def _heading_blocks(self) -> None:
