@@ -326,11 +326,6 @@ class PartnerStage:
             name = first.text.strip()
             if self._is_place(name) or not self._looks_like_org(name) or first.words > 12:
                 continue
-            from kg.extract.people_lists import person_name
-
-            covering = {ex.entities[k].type for _a, _b, k in ex.mentions_covering(first.start)}
-            if "Person" in covering or (person_name(name) and not has_org_word(name)):
-                continue  # "Mara Velkova" / "Lyon, France": a contact person, not an organisation
             pairs.append(layout.Item(name, first.start, parts))
         if len(pairs) < 2:
             return
