@@ -457,3 +457,10 @@ def test_a_partner_directory_of_name_and_place_lines(extract):
     _, names, rels = extract(text)
     assert ("KORVAx", "hasPartner", "Velmor Institute") in rels and ("Velmor Institute", "locatedIn", "Lyon") in rels
     assert names["Trask Works"].type == "Organisation" and ("Trask Works", "locatedIn", "Porto") in rels
+
+
+@pytest.mark.slow
+def test_a_heading_dates_its_event(extract):
+    ex, names, _ = extract("Webinar “Housing first for newcomers” – France, 10th of June 2020\n\nThe webinar was a success.")
+    webinar = next(e for e in ex.entities.values() if e.type == "Event")
+    assert ("date", "2020-06-10") in {(r.predicate, str(r.object)) for r in ex.relations if r.subject == webinar.key}

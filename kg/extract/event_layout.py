@@ -15,7 +15,7 @@ from kg.extract.dates import find_dates
 from kg.extract.names import clean_name, fold
 
 if TYPE_CHECKING:
-    from kg.extract.pipeline import DocumentExtractor
+    from kg.extract.pipeline import DocumentExtractor, Sentence
 
 EVENT_HEAD = (
     r"(?:panel(?: discussion)?|session|workshop|round ?table|keynote|plenary|breakout session|webinar|seminar)"
@@ -175,6 +175,7 @@ class LayoutEvents:
             events = [k for k in covering if ex.entities[k].type == "Event"]
             if events:
                 ex.entities[events[0]].names.add(name)
+                self._line_date(events[0], text, sent)
                 continue
             key = f"Event:{fold(name)}"
             ev = ex.new_entity(key, "Event", name, rule="layout:heading-event", conf=0.65, sentence=sent,
@@ -187,6 +188,17 @@ class LayoutEvents:
                 ex.new_entity(pkey, "Place", info.name, kind=info.kind, rule="layout:heading-event", place=info)
                 ex.add_relation(ev.key, "locatedIn", pkey, sent, "layout:heading-event-place", 0.65)
                 ev.names.add(name[: m.start()])  # "Coordination Meeting in X": "Coordination Meeting"
+            self._line_date(ev.key, text, sent)
+
+    def _line_date(self, event: str, text: str, sent: Sentence) -> None:
+        """The date a heading line gives its event ("Webinar “Title” – Country, 10th of June 2020")."""
+        from kg.extract.pipeline import event_dates
+
+        dates = find_dates(text, self.ex.year)
+        if dates and not any(r.subject == event and r.predicate in ("date", "startDate") for r in self.ex.relations):
+            for prop, value, dt in event_dates(dates[0], text):
+                self.ex.add_relation(event, prop, value, sent, "layout:heading-event-date", 0.65, literal=True,
+                                     datatype=dt)
 
     def _bullet_events(self) -> None:
         """A bulleted line whose head is a capitalised name with an event word ("Final Conference in
