@@ -461,6 +461,8 @@ def test_a_partner_directory_of_name_and_place_lines(extract):
 
 @pytest.mark.slow
 def test_a_heading_dates_its_event(extract):
-    ex, names, _ = extract("Webinar “Housing first for newcomers” – France, 10th of June 2020\n\nThe webinar was a success.")
+    ex, names, _ = extract(
+        "Webinar “Housing first for newcomers” – France, 10th of June 2020\n\nThe webinar was a success."
+    )
     webinar = next(e for e in ex.entities.values() if e.type == "Event")
     assert ("date", "2020-06-10") in {(r.predicate, str(r.object)) for r in ex.relations if r.subject == webinar.key}
