@@ -206,12 +206,14 @@ def test_people_work_for_the_organisation_beside_their_name(extract):
     text = (
         "The conference was opened by Mara Velkova, Director of the Halden Foundation, and by "
         "Tomas Redan (Brisk Labs Association).\nThe Lyon City Council mayor Ana Pereira welcomed the guests.\n"
+        "Livia Brant (Policy Officer, Trask Works Association) closed it.\n"
     )
     _, names, rels = extract(text)
     assert "Director of the Halden Foundation" not in names
     assert ("Mara Velkova", "memberOf", "Halden Foundation") in rels
     assert ("Tomas Redan", "memberOf", "Brisk Labs Association") in rels
     assert ("Ana Pereira", "memberOf", "Lyon City Council") in rels
+    assert ("Livia Brant", "memberOf", "Trask Works Association") in rels
 
 
 @pytest.mark.slow

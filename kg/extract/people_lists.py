@@ -112,7 +112,8 @@ class PeopleListStage:
                 if nxt is not None and ex.entities[nxt[2]].type == "Organisation":
                     between = ex.text[b : nxt[0]]
                     if len(between) <= 90 and re.fullmatch(
-                        rf"\s*(?:\(|,\s*(?:the\s+|a\s+)?(?:[\w'’-]+\s+){{0,6}}?(?:{ROLE_WORDS_TEXT})?"
+                        rf"\s*(?:\((?:\s*(?:[\w'’-]+\s+){{0,4}}?{ROLE_WORDS_TEXT}[\w\s'’-]{{0,30}}?,\s*)?|"
+                        rf",\s*(?:the\s+|a\s+)?(?:[\w'’-]+\s+){{0,6}}?(?:{ROLE_WORDS_TEXT})?"
                         r"[\w\s'’-]{0,40}?(?:\s(?:of|at|from|for|in)\s+(?:the\s+)?|,\s*)|\s+(?:from|of)\s+(?:the\s+)?)",
                         between,
                     ) and not re.search(r"[;.]|\band\b", between):
