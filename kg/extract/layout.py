@@ -11,6 +11,7 @@ from __future__ import annotations
 import functools
 import json
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -169,7 +170,7 @@ _TRAIL_DASH = re.compile(r"\s+[–—-]\s+([A-ZÀ-Ž][\w .'’-]{1,40})$")
 _TRAIL_FROM = re.compile(r"\s+(?:from|in|based in)\s+([A-ZÀ-Ž][\w .'’-]{1,40})$")
 
 
-def split_item(text: str, start: int, is_place: callable) -> Item:  # type: ignore[valid-type]
+def split_item(text: str, start: int, is_place: Callable[[str], bool]) -> Item:
     """Split "Name, City (Country)", "Name – Country", "Name (CC)", "Name from Country" into the name
     and its places (outermost last); `is_place` says whether a string names a place."""
     name = text.strip().rstrip(".;,").lstrip("–—-:• ").strip()

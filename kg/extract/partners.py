@@ -351,14 +351,12 @@ class PartnerStage:
 
     def _run(self, block: layout.Block) -> None:
         """An unheaded run of short lines is a partner list when most of its lines are organisations."""
-        ex = self.ex
         items = [layout.split_item(line.text, line.start, self._is_place) for line in block.items]
         orgish = [it for it in items if self._orgish(it)]
         if len(orgish) < 3 or len(orgish) < 0.6 * len(items):
             return
         for it in orgish:
             self._partner(it, False, "layout:run")
-        del ex  # the run adds through _partner
 
     def _orgish(self, item: layout.Item) -> bool:
         name = clean_name(item.name)
