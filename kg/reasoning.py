@@ -24,6 +24,7 @@ import gc
 import io
 import logging
 import re
+import tempfile
 import time
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Mapping
@@ -219,15 +220,23 @@ def _literal_key(o: Literal) -> tuple[str, str | None, str | None]:
 
 def _clean(candidates: Iterable[Triple], ontology: Iterable[Triple],
            asserted: Iterable[Triple]) -> set[Triple]:
-    """Keep the new instance-level triples among `candidates` (normalised, deduplicated)."""
+    """Keep the new instance-level triples among `candidates` (normalised, deduplicated).
+
+    A source given as a set is looked up as it is rather than copied (at 2,000 documents the
+    asserted triples take hundreds of MB); only its literal-object triples get keys of their own.
+    """
     given: set[Triple] = set()
+    given_sets: list[set[Triple] | frozenset[Triple]] = [given]
     given_literal: set[tuple[Node, Node, tuple[str, str | None, str | None]]] = set()
     lit = Literal
     for source in (ontology, asserted):
+        as_set = isinstance(source, (set, frozenset))
+        if as_set:
+            given_sets.append(source)  # type: ignore[arg-type]
         for t in source:
             if type(t[2]) is lit:
                 given_literal.add((t[0], t[1], _literal_key(t[2])))
-            else:
+            elif not as_set:
                 given.add(t)
     terms, onto_bnodes = _ontology_terms(ontology, asserted)
     skip_subjects = terms | onto_bnodes
@@ -248,7 +257,7 @@ def _clean(candidates: Iterable[Triple], ontology: Iterable[Triple],
         if type(o) is lit:
             if (s, p, _literal_key(o)) not in given_literal:
                 add(_norm_triple(t))
-        elif t not in given:
+        elif not any(t in g for g in given_sets):
             add(t)
     return out
 
@@ -692,14 +701,14 @@ def _infer_fast(ontology: Iterable[Triple], asserted: Iterable[Triple], *,
     schema = read_schema(ontology if isinstance(ontology, Graph) else _as_graph(onto))
     relevant = set(schema.chains)
     relevant.update(p for chains in schema.chains.values() for ch in chains for p, _ in ch)
+    rules = _Rules(schema, onto)
     reasoner = reasonable.PyReasoner()
     reasoner.from_graph(onto)
-    reasoner.from_graph(asserted if isinstance(asserted, (Graph, list)) else list(asserted))
+    reasoner.from_graph(_rule_inputs(onto, asserted, rules))
     closure = reasoner.reason()
     extra = _chain_rules(schema, closure)
     if not extra:
         return closure
-    rules = _Rules(schema, onto)
     if use_engine and rules.unsupported is None:
         # The chains' consequences by the engine, which mirrors the reasoner's rules here.
         try:
@@ -715,6 +724,44 @@ def _infer_fast(ontology: Iterable[Triple], asserted: Iterable[Triple], *,
             closure.extend(more)
             return closure
     return _fixpoint_by_reasoner(reasoner, schema, relevant, extra)
+
+
+def _rule_inputs(ontology: list[Triple], asserted: Iterable[Triple],
+                 rules: _Rules) -> list[Triple]:
+    """The asserted triples that a rule can use: all of them, or fewer when that is safe.
+
+    With an ontology in the rule engine's fragment (`rules.unsupported` is None: no owl:sameAs,
+    functional properties, restrictions ...) and no schema-level or owl:sameAs triple among the
+    asserted ones, a rule fires only on a triple whose predicate the ontology has an axiom or a
+    declaration about, or on an rdf:type triple whose class it mentions; any other triple (the
+    provenance, quotes, offsets and labels that make most of a document graph) only brings
+    conclusions that _clean drops (rdfs:Resource or owl:Thing typing, x owl:sameAs x). Those
+    stay out of the reasoner, which then holds a fraction of the graph.
+    """
+    data = asserted if isinstance(asserted, list) else list(asserted)
+    if rules.unsupported is not None:
+        return data
+    mentioned: set[Node] = set()
+    for s, _, o in ontology:
+        mentioned.add(s)
+        mentioned.add(o)
+    watched = _SCHEMA_PREDICATES | {OWL.sameAs, OWL.differentFrom}
+    rdf_type = RDF.type
+    kept: list[Triple] = []
+    keep = kept.append
+    for t in data:
+        s, p, o = t
+        if p == rdf_type:
+            if o in _SCHEMA_CLASSES:
+                return data
+            if o in mentioned:
+                keep(t)
+        elif p in watched:
+            return data
+        elif p in mentioned:
+            keep(t)
+    log.debug("reasoner input: %d of %d asserted triples", len(kept), len(data))
+    return kept
 
 
 def _fixpoint_by_reasoner(reasoner: Any, schema: Schema, relevant: set[Node],
@@ -1165,17 +1212,25 @@ def _read_triples(store: KGStore, selector: str) -> set[Triple]:
 
     Terms are built without rdflib's per-IRI validation (the store holds valid IRIs) and
     shared between triples, which makes later set and dict operations cheaper. Any line
-    this reader does not understand makes it fall back to store.triples.
+    this reader does not understand makes it fall back to store.triples. The export goes
+    through a temporary file read line by line, so the text is never held whole in memory.
     """
-    buffer = io.BytesIO()
-    store.export(buffer, "nquads", selector)
+    with tempfile.TemporaryFile() as spool:
+        store.export(spool, "nquads", selector)
+        spool.seek(0)
+        return _parse_nquads(io.TextIOWrapper(spool, encoding="utf-8", newline="\n"), store, selector)
+
+
+def _parse_nquads(lines: Iterable[str], store: KGStore, selector: str) -> set[Triple]:
+    """The triples of N-Quads lines (see _read_triples), terms shared between triples."""
     iris: dict[str, URIRef] = {}
     bnodes: dict[str, BNode] = {}
     literals: dict[tuple[str, str | None, str | None], Literal] = {}
     new_iri = str.__new__
     out: set[Triple] = set()
     add = out.add
-    for line in buffer.getvalue().decode("utf-8").split("\n"):
+    for raw in lines:
+        line = raw[:-1] if raw.endswith("\n") else raw
         m = _NQ_LINE.match(line)
         if m is None:
             if line.strip():

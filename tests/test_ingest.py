@@ -140,6 +140,32 @@ def test_re_ingest_is_idempotent(tmp_path: Path, settings: Settings, store: KGSt
     assert store.count("all") == count
 
 
+def test_the_writer_flushes_the_store_as_it_goes(tmp_path: Path, settings: Settings, store: KGStore,
+                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    """Writes are flushed every FLUSH_EVERY_TRIPLES triples, so the store's memory tables stay
+    small during a long ingest; the graph is the same as with one flush at the end."""
+    import kg.ingest as ingest_module
+
+    flushes: list[int] = []
+    real_flush = store.flush
+
+    def counting_flush() -> None:
+        flushes.append(store.count("documents"))
+        real_flush()
+
+    steps = fake_steps(store.minter)
+    paths = _docs(tmp_path, a_txt="OPENWAYS met.", b_txt="TANDEM met.", c_txt="QUILLON met.",
+                  d_txt="VERDANT met.", e_txt="MOSSEL met.")
+    monkeypatch.setattr(ingest_module, "FLUSH_EVERY_TRIPLES", 10)  # two documents' triples
+    monkeypatch.setattr(store, "flush", counting_flush)
+    report = ingest(paths, settings, store=store, steps=steps)
+    assert report.ok and len(report.documents) == 5
+    assert flushes[:2] == [10, 20]  # after the 2nd and the 4th document, then at the end
+    assert len(flushes) >= 3
+    assert {str(o) for _, _, o in store.triples("documents") if isinstance(o, Literal)} >= {
+        "OPENWAYS", "TANDEM", "QUILLON", "VERDANT", "MOSSEL"}
+
+
 def test_same_file_name_twice_in_a_batch(
     tmp_path: Path, settings: Settings, store: KGStore
 ) -> None:
