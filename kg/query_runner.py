@@ -410,6 +410,8 @@ class QueryRunner:
                     self._start_worker(spare=True)
                 else:
                     self._spare.put(worker)
+            with self._publish_lock:
+                self._cleanup()  # the checkpoints the spares held before reloading can go now
 
         threading.Thread(target=run, name="kg-spare-reload", daemon=True).start()
 
