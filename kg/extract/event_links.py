@@ -268,7 +268,7 @@ class EventStage:
     def _core_of(self, text: str) -> str:
         name = fold(text)
         if self.project and self.project in self.ex.entities:
-            for pname in self.ex.entities[self.project].all_names():
+            for pname in sorted(self.ex.entities[self.project].all_names(), key=lambda n: (-len(n), n)):
                 name = name.replace(fold(pname) + " ", "")
         name = re.sub(r"^(?:a|an|the|this|our)\s+", "", name)
         name = re.sub(r"\s+(?:in|at)\s+.*$", "", name)
@@ -294,7 +294,7 @@ class EventStage:
                 continue
             # "the second webinar" and "Highlights from the second X webinar": one ordinal, one kind
             keys = [core]
-            for name in ev.all_names():
+            for name in sorted(ev.all_names()):
                 folded = self._core_of(name)
                 ordinal = re.search(r"\b(\d+(?:st|nd|rd|th))\b", folded)
                 kind = next((EVENT_WORDS[w] for w in reversed(folded.split()) if w in EVENT_WORDS), None)
@@ -340,7 +340,7 @@ class EventStage:
         if places:
             return places[0]
         # the event's own name may hold the place ("meeting in Graz")
-        for name in ev.all_names():
+        for name in sorted(ev.all_names()):
             m = re.search(r"\bin\s+([A-ZÀ-Ž][\w'’-]+(?:\s[A-ZÀ-Ž][\w'’-]+)?)", name)
             if m:
                 info = ex.place(m.group(1))
@@ -405,8 +405,9 @@ class EventStage:
 
         ex = self.ex
         bases = sorted(
-            {n for n in ev.all_names() if EVENT_LINE_WORD.search(n) or n == ev.name}, key=len
-        )[:2] or [min(ev.all_names(), key=len)]  # "kick-off meeting" beside its acronym "KOM"
+            {n for n in ev.all_names() if EVENT_LINE_WORD.search(n) or n == ev.name},
+            key=lambda n: (len(n), n),  # ties broken by the name: the same labels every run
+        )[:2] or [min(ev.all_names(), key=lambda n: (len(n), n))]  # "kick-off meeting" beside its acronym "KOM"
         names = set()
         where = self._surface(place, ev) if place is not None else None
         pname = ex.entities[project].name if project is not None and project in ex.entities else ""

@@ -201,7 +201,7 @@ class RelationRules:
                     0.95,
                 )
                 continue
-            for name in sorted(ent.names, key=len, reverse=True):
+            for name in sorted(ent.names, key=lambda n: (len(n), n), reverse=True):
                 info = self._place_in_name(name)
                 if info is not None:
                     key = f"place:{info.geonames_id}"
