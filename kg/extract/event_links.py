@@ -339,7 +339,7 @@ class EventStage:
             return cities[0]
         if places:
             return places[0]
-        # the event's own name may hold the place ("meeting in Graz")
+        # the event's own name may hold the place ("meeting in Lyon")
         for name in sorted(ev.all_names()):
             m = re.search(r"\bin\s+([A-ZÀ-Ž][\w'’-]+(?:\s[A-ZÀ-Ž][\w'’-]+)?)", name)
             if m:
