@@ -58,7 +58,6 @@ class LayoutEvents:
             start = line.start + m.start("name")
             ev = ex.new_entity(key, "Event", name, rule="layout:event-line", conf=0.7, sentence=sent, start=start,
                                end=start + len(name))
-            ex.mention_key.setdefault((start, start + len(name)), key)
             from kg.extract.pipeline import event_dates
 
             for prop, value, dt in event_dates(dates[0], line.text):
@@ -67,8 +66,7 @@ class LayoutEvents:
             for word in tail:
                 info = ex.place(word)
                 if info is not None and info.kind == "City":
-                    pkey = f"place:{info.geonames_id}"
-                    ex.new_entity(pkey, "Place", info.name, kind=info.kind, rule="layout:event-line", place=info)
+                    pkey = ex.place_entity(info, "layout:event-line").key
                     ex.add_relation(ev.key, "locatedIn", pkey, sent, "layout:event-line-place", 0.7)
                     break
 
@@ -128,8 +126,7 @@ class LayoutEvents:
                 key = f"Event:{fold(name)}"
                 ev = ex.new_entity(key, "Event", name, rule="layout:event-list", conf=0.6, sentence=sent,
                                    start=line.start, end=line.start + len(m.group("place")), by_place=True)
-                pkey = f"place:{info.geonames_id}"
-                ex.new_entity(pkey, "Place", info.name, kind=info.kind, rule="layout:event-list", place=info)
+                pkey = ex.place_entity(info, "layout:event-list").key
                 ex.add_relation(ev.key, "locatedIn", pkey, sent, "layout:event-list-place", 0.6)
                 from kg.extract.pipeline import event_dates
 
@@ -180,12 +177,10 @@ class LayoutEvents:
             key = f"Event:{fold(name)}"
             ev = ex.new_entity(key, "Event", name, rule="layout:heading-event", conf=0.65, sentence=sent,
                                start=line.start, end=line.start + len(name))
-            ex.mention_key.setdefault((line.start, line.start + len(name)), key)
             m = re.search(r"\s(?:in|at)\s+([A-ZÀ-Ž][\w'’-]+(?:\s[A-ZÀ-Ž][\w'’-]+)?)$", name)
             info = ex.place(m.group(1)) if m else None
             if info is not None:
-                pkey = f"place:{info.geonames_id}"
-                ex.new_entity(pkey, "Place", info.name, kind=info.kind, rule="layout:heading-event", place=info)
+                pkey = ex.place_entity(info, "layout:heading-event").key
                 ex.add_relation(ev.key, "locatedIn", pkey, sent, "layout:heading-event-place", 0.65)
                 ev.names.add(name[: m.start()])  # "Coordination Meeting in X": "Coordination Meeting"
             self._line_date(ev.key, text, sent)
@@ -224,7 +219,6 @@ class LayoutEvents:
             key = known[0] if known else f"Event:{fold(name)}"
             ev = ex.new_entity(key, "Event", name, rule="layout:bullet-event", conf=0.65, sentence=sent,
                                start=item.start, end=item.start + len(head))
-            ex.mention_key.setdefault((item.start, item.start + len(head)), key)
             base = re.sub(r"\s+(?:in|at)\s+[A-ZÀ-Ž].*$", "", name)
             if base != name:
                 ev.names.add(base)
@@ -234,8 +228,7 @@ class LayoutEvents:
                 where.insert(0, ex.place(m.group(1)))
             for info in where[:1]:
                 if info is not None:
-                    pkey = f"place:{info.geonames_id}"
-                    ex.new_entity(pkey, "Place", info.name, kind=info.kind, rule="layout:bullet-event", place=info)
+                    pkey = ex.place_entity(info, "layout:bullet-event").key
                     ex.add_relation(ev.key, "locatedIn", pkey, sent, "layout:bullet-event-place", 0.65)
                     placed = name if m else f"{name} in {item.places[0]}"
                     ev.names.add(placed)

@@ -132,8 +132,7 @@ class EventStage:
                 for part in reversed([p.strip() for p in re.split(r",|\(|\)", value) if p.strip()]):
                     info = ex.place(part)
                     if info is not None:
-                        pkey = f"place:{info.geonames_id}"
-                        ex.new_entity(pkey, "Place", info.name, kind=info.kind, rule="event:field-place", place=info)
+                        pkey = ex.place_entity(info, "event:field-place").key
                         ex.add_relation(event, "locatedIn", pkey, sent, "event:field-place", 0.7)
                         if info.kind == "City":
                             break
@@ -345,8 +344,7 @@ class EventStage:
             if m:
                 info = ex.place(m.group(1))
                 if info is not None:
-                    return ex.new_entity(f"place:{info.geonames_id}", "Place", info.name, kind=info.kind,
-                                         rule="event:name-place", place=info)
+                    return ex.place_entity(info, "event:name-place")
         return self._place_in_next(sent)
 
     def _place_in_next(self, sent: Sentence) -> Entity | None:

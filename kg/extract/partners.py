@@ -22,7 +22,6 @@ from kg.extract.projects import ProjectStage
 
 if TYPE_CHECKING:
     from kg.extract.pipeline import DocumentExtractor, Sentence
-    from kg.model import Entity
 
 _NOT_ORG_START = re.compile(
     r"(?i)^(?:the\s+)?(?:\d+|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|several|many|other|"
@@ -156,15 +155,6 @@ class PartnerStage:
                         del ex.mention_key[pos]
 
     # -- entities ------------------------------------------------------------------
-    def _entity_named(self, name: str) -> Entity | None:
-        key = fold(name)
-        for e in self.ex.entities.values():
-            if e.type in ("Organisation", "Project", "FundingProgramme", "Person", "Event") and key in {
-                fold(n) for n in e.all_names()
-            }:
-                return e
-        return None
-
     def _place_info(self, text: str) -> Any:
         t = text.strip()
         if re.fullmatch(r"[A-Z]{2,3}", t):
@@ -199,7 +189,7 @@ class PartnerStage:
         name = clean_name(name)
         if not name or not self._looks_like_org(name):
             return None
-        known = self._entity_named(name)
+        known = self.ex.entity_named(name)
         if known is not None and known.type == "Person" and placed:
             known.type = "Organisation"  # "Name (Country)" in a partner list is an organisation
         if known is not None and known.type != "Organisation":
@@ -272,8 +262,7 @@ class PartnerStage:
         ex = self.ex
         if info is None:
             return
-        pkey = f"place:{info.geonames_id}"
-        ex.new_entity(pkey, "Place", info.name, kind=info.kind, rule=rule, place=info)
+        pkey = ex.place_entity(info, rule).key
         ex.add_relation(org, "locatedIn", pkey, sent, rule, 0.8)
 
     def _partner(self, item: layout.Item, lead: bool, rule: str) -> str | None:
@@ -362,7 +351,7 @@ class PartnerStage:
         name = clean_name(item.name)
         if not self._looks_like_org(name) or len(name.split()) > 10:
             return False
-        known = self._entity_named(name)
+        known = self.ex.entity_named(name)
         if known is not None:
             return known.type == "Organisation"
         if self._is_place(name):
@@ -521,7 +510,7 @@ class PartnerStage:
                 if city is not None and city.kind == "City":
                     self._partner(item, False, "prose:city-partners")  # "the cities of A, B and C"
                     continue
-                if not (item.places or shared or self._entity_named(item.name)):
+                if not (item.places or shared or self.ex.entity_named(item.name)):
                     continue
                 if not item.places and self._is_place(item.name):
                     continue  # "met in A and in B": places, not partners

@@ -201,9 +201,9 @@ class PeopleListStage:
     def _org(self, name: str, start: int) -> str | None:
         ex = self.ex
         key_name = fold(name)
-        for e in ex.entities.values():
-            if e.type == "Organisation" and key_name in {fold(n) for n in e.all_names()}:
-                return e.key
+        known = ex.entity_named(name, ("Organisation",))
+        if known is not None:
+            return known.key
         covering = [k for _a, _b, k in ex.mentions_covering(start)]
         for k in covering:
             ent = ex.entities[k]
@@ -222,7 +222,6 @@ class PeopleListStage:
         key = f"Organisation:{key_name}"
         ex.new_entity(key, "Organisation", name, kind=org_kind(name), rule="people:speaker-org", conf=0.7,
                       sentence=sent, start=start, end=start + len(name))
-        ex.mention_key.setdefault((start, start + len(name)), key)
         return key
 
     def _person(self, name: str, start: int, event: str | None, org: str | None) -> None:
@@ -230,14 +229,10 @@ class PeopleListStage:
         sent = ex.sentence_at(start)
         if sent is None or ex.place(name) is not None:
             return
-        known = next(
-            (e for e in ex.entities.values() if e.type == "Person" and fold(name) in {fold(n) for n in e.all_names()}),
-            None,
-        )
+        known = ex.entity_named(name, ("Person",))
         key = known.key if known else f"Person:{fold(name)}"
         ex.new_entity(key, "Person", name, rule="people:list", conf=0.75, sentence=sent, start=start,
                       end=start + len(name))
-        ex.mention_key.setdefault((start, start + len(name)), key)
         if org is not None:
             ex.add_relation(key, "memberOf", org, sent, "people:speaker-org", 0.7)
         if event is not None:

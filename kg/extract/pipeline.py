@@ -118,6 +118,8 @@ class MentionIndex(dict):
 
 
 _LONGEST_MENTION = 400  # characters a mention may span when looking for those covering a position
+# the entity types a name is looked up among (places have their own look-up)
+NAMED_TYPES = ("Organisation", "Project", "FundingProgramme", "Person", "Event")
 
 
 class DocumentExtractor:
@@ -162,6 +164,18 @@ class DocumentExtractor:
             rows = sorted((a, b, k) for (a, b), k in self.mention_key.items())
             self._index = (self.mention_key.version, [r[0] for r in rows], rows)
         return self._index[1], self._index[2]
+
+    def entity_named(self, name: str, types: tuple[str, ...] = NAMED_TYPES) -> Entity | None:
+        """The first entity of one of `types` that carries `name` (folded) among its names."""
+        key = fold(name)
+        for e in self.entities.values():
+            if e.type in types and key in {fold(n) for n in e.all_names()}:
+                return e
+        return None
+
+    def place_entity(self, info: Any, rule: str) -> Entity:
+        """The document's entity for a GeoNames place (made on first use)."""
+        return self.new_entity(f"place:{info.geonames_id}", "Place", info.name, kind=info.kind, rule=rule, place=info)
 
     def mentions_between(self, start: int, end: int) -> list[tuple[int, int, str]]:
         """Mentions (start, end, entity key) of live entities beginning in [start, end), in text order."""
@@ -753,6 +767,7 @@ class DocumentExtractor:
             ent.names.add(name)
         if sentence is not None and start is not None and end is not None:
             ent.mentions.append(Mention(self.text[start:end], start, end, sentence.span))
+            self.mention_key.setdefault((start, end), key)
         return ent
 
     def _result(self) -> Extraction:

@@ -13,7 +13,6 @@ from kg.extract.names import clean_name, fold, initials_match, looks_like_acrony
 
 if TYPE_CHECKING:
     from kg.extract.pipeline import DocumentExtractor
-    from kg.model import Entity
 
 _SMALL = r"(?:of|for|and|the|in|on|to|a|an|with|from|at|by|&)"
 _TITLE_RUN = rf"[A-Z@][\w@+&'’.-]*(?:\s+(?:{_SMALL}\s+)*[A-Z@][\w@+&'’.-]*)*"
@@ -91,21 +90,13 @@ class ProjectStage:
         return max(projects, key=lambda e: (len(e.mentions), -min((m.start for m in e.mentions), default=0))).key
 
     # -- helpers ------------------------------------------------------------
-    def _known(self, name: str) -> Entity | None:
-        key = fold(name)
-        for e in self.ex.entities.values():
-            if e.type in ("Organisation", "Project", "FundingProgramme", "Person", "Event"):
-                if key in {fold(n) for n in e.all_names()}:
-                    return e
-        return None
-
     def _add(self, short: str, start: int, long: str | None, rule: str) -> str | None:
         """Add (or complete) the project named `short` at `start`, with its long title."""
         ex = self.ex
         short = clean_name(short)
         if not short or ex.place(short) is not None or short.lower() in ("project", "news", "event", "the project"):
             return None
-        known = self._known(short) or (self._known(long) if long else None)
+        known = self.ex.entity_named(short) or (self.ex.entity_named(long) if long else None)
         if known is not None and known.type != "Project":
             if known.type != "Organisation" or "ref" in known.attrs:
                 return None
@@ -116,7 +107,6 @@ class ProjectStage:
         s = ex.sentence_at(start)
         if s is not None and not any(m.start == start for m in ent.mentions):
             ex.new_entity(ent.key, "Project", short, rule=rule, sentence=s, start=start, end=start + len(short))
-            ex.mention_key.setdefault((start, start + len(short)), ent.key)
         ent.names.add(short)
         if long:
             long = clean_name(long)
@@ -138,7 +128,7 @@ class ProjectStage:
             again = re.search(rf"(?<![\w-]){re.escape(short)}(?![\w-])", body, re.I)
             if not (again or _project_like(short)) or len(short.split()) > 3:
                 continue
-            known = self._known(short)
+            known = self.ex.entity_named(short)
             if known is not None and known.type not in ("Project", "Organisation"):
                 continue
             return self._add(short, line.start + line.text.index(short), long, "layout:title")
@@ -159,7 +149,7 @@ class ProjectStage:
                 continue
             if not re.search(rf"(?<![\w@-]){re.escape(token)}(?![\w@-])", body):
                 continue
-            known = self._known(token)
+            known = self.ex.entity_named(token)
             if known is not None and known.type != "Project":
                 continue
             pos = line.start + m.start()
@@ -215,7 +205,7 @@ class ProjectStage:
         for token, starts in sorted(counts.items(), key=lambda kv: -len(kv[1])):
             if len(starts) < 3:
                 break
-            if any(a <= p < b for p in starts for (a, b) in ex.mention_key) or self._known(token) is not None:
+            if any(a <= p < b for p in starts for (a, b) in ex.mention_key) or self.ex.entity_named(token) is not None:
                 continue
             if ex.place(token) is not None or ex.lk.country_by_code(token[:2]) is not None and len(token) == 2:
                 continue
